@@ -1,0 +1,1 @@
+"""From-scratch NumPy engine for fully connected MNIST classifiers."""

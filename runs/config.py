@@ -1,0 +1,65 @@
+"""A run's complete settings: which data, which network, how it is trained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from nn_core.config import ConfigError, ModelConfig, TrainConfig, from_dict, to_dict
+
+DATASETS = ("mnist", "fashion-mnist")
+NORMALIZATIONS = ("simple", "normal")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which dataset and how it is split and scaled; `data_dir` overrides where files are found."""
+
+    dataset: str = "mnist"
+    normalization: str = "simple"
+    val_size: int = 5000
+    limit: int | None = None
+    data_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS:
+            raise ConfigError("dataset", self.dataset, "one of " + ", ".join(DATASETS))
+        if self.normalization not in NORMALIZATIONS:
+            raise ConfigError("normalization", self.normalization, "one of " + ", ".join(NORMALIZATIONS))
+        if isinstance(self.val_size, bool) or not isinstance(self.val_size, int) or not 0 <= self.val_size < 60000:
+            raise ConfigError("val_size", self.val_size, "a whole number from 0 to 59999")
+        if self.limit is not None and (
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+        ):
+            raise ConfigError("limit", self.limit, "a whole number >= 1, or none for all")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything needed to reproduce a run; stored as JSON with the run."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": {f.name: getattr(self.data, f.name) for f in fields(DataConfig)},
+            "model": to_dict(self.model),
+            "train": to_dict(self.train),
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "RunConfig":
+        unknown = sorted(set(values) - {"data", "model", "train"})
+        if unknown:
+            raise ConfigError(unknown[0], values[unknown[0]], "one of data, model, train")
+        return cls(
+            data=from_dict(DataConfig, dict(values.get("data", {}))),
+            model=from_dict(ModelConfig, dict(values.get("model", {}))),
+            train=from_dict(TrainConfig, dict(values.get("train", {}))),
+        )
+
+    def flat(self) -> dict[str, Any]:
+        """One level of `section.field` keys, for side-by-side comparison of runs."""
+        return {f"{section}.{k}": v for section, d in self.to_dict().items() for k, v in d.items()}

@@ -1,0 +1,61 @@
+"""Events a run emits while it executes: the contract between the service and its viewers.
+
+Plain frozen dataclasses of built-in types so they cross a process boundary (pickle) and
+serialise to JSON (`asdict`). The command line prints them; the dashboard turns them into
+Textual messages. `BatchProgress` and `DataProgress` may be dropped or coalesced by a slow
+viewer; `EpochDone`, `RunStarted` and `RunFinished` never are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DataProgress:
+    """Loading or downloading data: `stage` is e.g. 'download train-images-idx3-ubyte.gz'."""
+
+    stage: str
+    done: int
+    total: int | None
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: int
+    config: dict[str, Any]
+    dataset: dict[str, Any]
+    train_size: int
+    val_size: int
+    test_size: int
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    epoch: int
+    batch: int
+    batches: int
+    samples_per_second: float
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    """One row of the metrics table: the nn_core EpochRecord as a dict."""
+
+    run_id: int
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """status is completed, cancelled, diverged or failed; `message` explains anything but completed."""
+
+    run_id: int | None
+    status: str
+    message: str = ""
+    final: dict[str, Any] = field(default_factory=dict)
+    confusion: list[list[int]] | None = None
+
+
+Event = DataProgress | RunStarted | BatchProgress | EpochDone | RunFinished

@@ -1,0 +1,1 @@
+"""The mnist-tui application: the Textual dashboard and the headless command line."""
