@@ -1,0 +1,108 @@
+"""The run store's SQLite schema, its version (PRAGMA user_version) and the migrations between versions.
+
+Version history:
+  1. runs(id, started_at, ended_at, status, config, dataset, final, confusion, model_path) and
+     epochs(run_id, epoch, metrics) with each epoch's record as one JSON text.
+  2. (current) runs gain message, dataset_name, seed and the owner (pid, hostname, owner_started)
+     so orphaned runs can be found; epochs become one column per metric so they can be queried
+     and sorted in SQL. Keys an epoch record has beyond the known columns are kept in `extra`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+CURRENT_VERSION = 2
+STATUSES = ("running", "completed", "cancelled", "diverged", "failed", "interrupted")
+EPOCH_COLUMNS = (
+    "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds",
+)
+TABLES = ("epochs", "runs")
+
+_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")"
+
+_RUNS_V2 = f"""
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL CHECK ({_STATUS_CHECK}),
+    message TEXT NOT NULL DEFAULT '',
+    config TEXT NOT NULL,
+    dataset_name TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    final TEXT,
+    confusion TEXT,
+    model_path TEXT,
+    pid INTEGER,
+    hostname TEXT,
+    owner_started TEXT
+)"""
+
+_EPOCHS_V2 = """
+CREATE TABLE epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    train_loss REAL, train_acc REAL, val_loss REAL, val_acc REAL,
+    test_loss REAL, test_acc REAL, lr REAL, seconds REAL,
+    extra TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, epoch)
+)"""
+
+_INDEXES = "CREATE INDEX runs_by_status ON runs(status)"
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Create the current schema in an empty database (caller holds a write transaction)."""
+    for statement in (_RUNS_V2, _EPOCHS_V2, _INDEXES):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Split JSON epoch records into columns; lift seed and dataset name out of their JSON.
+
+    A v1 run still marked running has no recorded owner, so nothing can tell whether it lives:
+    v1 programs predate this one and cannot be writing, so such runs become interrupted.
+    """
+    conn.execute("ALTER TABLE runs RENAME TO runs_v1")
+    conn.execute("ALTER TABLE epochs RENAME TO epochs_v1")
+    conn.execute(_RUNS_V2)
+    conn.execute(_EPOCHS_V2)
+    conn.execute(
+        """
+        INSERT INTO runs (id, started_at, ended_at, status, message, config, dataset_name, dataset,
+                          seed, final, confusion, model_path)
+        SELECT id, started_at, ended_at,
+               CASE status WHEN 'running' THEN 'interrupted' ELSE status END,
+               CASE status WHEN 'running' THEN 'interrupted (recorded by an older version)' ELSE '' END,
+               config, COALESCE(json_extract(dataset, '$.name'), json_extract(config, '$.data.dataset')),
+               dataset, COALESCE(json_extract(config, '$.train.seed'), 0), final, confusion, model_path
+        FROM runs_v1
+        """
+    )
+    known = ", ".join(f"'$.{c}'" for c in EPOCH_COLUMNS)
+    conn.execute(
+        f"""
+        INSERT INTO epochs (run_id, epoch, {", ".join(EPOCH_COLUMNS[1:])}, extra)
+        SELECT run_id, epoch, {", ".join(f"json_extract(metrics, '$.{c}')" for c in EPOCH_COLUMNS[1:])},
+               json_remove(metrics, {known})
+        FROM epochs_v1
+        """
+    )
+    conn.execute("DROP TABLE epochs_v1")
+    conn.execute("DROP TABLE runs_v1")
+    conn.execute(_INDEXES)
+
+
+MIGRATIONS = {1: _v1_to_v2}
+"""MIGRATIONS[v] turns a version-v database into version v + 1."""
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a database from `version` to CURRENT_VERSION, one step at a time (caller holds a write transaction)."""
+    while version < CURRENT_VERSION:
+        MIGRATIONS[version](conn)
+        version += 1
+        conn.execute(f"PRAGMA user_version = {version}")
