@@ -1,10 +1,102 @@
-"""`mnist-tui predict`: placeholder until its issue lands."""
+"""`mnist-tui predict`: draw test digits in the terminal with a recorded run's predictions.
+
+Loads the run's saved model (with the normalization it was trained with) and the run's
+dataset, then shows each image as half-block characters with the predicted label, its
+probability and the true label — what the original predict.py showed in a window.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+import numpy as np
+from rich.text import Text
+
+from tui.cli import common
+from tui.digit_art import digits_row
+
+DIGIT_WIDTH, GAP = 28, 2
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("predict", help="(not yet available)")
-    parser.set_defaults(handler=lambda args: 1)
+    parser = sub.add_parser("predict", help="draw test digits with a recorded run's predictions")
+    parser.add_argument("--run", type=common.positive_int, required=True, metavar="ID", help="run id (see `runs list`)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--index", type=common.non_negative_int, metavar="N",
+                       help="start at test image N (default 0)")
+    which.add_argument("--wrong", action="store_true", help="the most confidently wrong test images instead")
+    parser.add_argument("--count", type=common.positive_int, default=8, help="how many images (default 8)")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (default: as the run)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = common.open_store("predict")
+    if isinstance(store, int):
+        return store
+    with store:
+        record = common.get_run(store, args.run)
+    if record is None:
+        return common.usage_error("predict", f"argument --run: unknown run id {args.run} (see `mnist-tui runs list`)")
+    if not record.model_path:
+        return common.failure("predict", f"run {record.id} has no saved model (status {record.status})")
+
+    from data.errors import DataError
+    from data.loader import load_dataset
+    from data.splits import Normalization
+    from nn_core.model_io import ModelFileError, load_model
+
+    try:
+        saved = load_model(record.model_path)
+    except (ModelFileError, OSError) as error:
+        return common.failure("predict", f"cannot load the model of run {record.id}: {error}")
+    data_dir = args.data_dir or record.config.get("data", {}).get("data_dir")
+    try:
+        dataset = load_dataset(record.dataset.get("name", "mnist"), data_dir)
+    except DataError as error:
+        return common.failure("predict", str(error))
+    images, labels = dataset.test_images, dataset.test_labels
+    if args.index is not None and args.index >= len(labels):
+        return common.usage_error("predict", f"argument --index: got {args.index}, expected 0 to {len(labels) - 1}")
+
+    normalization = Normalization.from_dict(saved.normalization) if saved.normalization else None
+    x = normalization.apply(images) if normalization else images.reshape(len(images), -1).astype(np.float32) / 255
+    probabilities = saved.model.predict_proba(x.reshape(len(images), -1))
+    predicted = probabilities.argmax(axis=1)
+    if args.wrong:
+        wrong = np.flatnonzero(predicted != labels)
+        confidence = probabilities[wrong, predicted[wrong]]
+        chosen = wrong[np.argsort(-confidence, kind="stable")][: args.count]
+    else:
+        start = args.index or 0
+        chosen = np.arange(start, min(start + args.count, len(labels)))
+
+    console = common.stdout_console()
+    if dataset.checksums != record.dataset.get("checksums", dataset.checksums):
+        console.print("[yellow]warning: the test files differ from those this run was trained on[/]")
+    names = dataset.spec.class_names
+    accuracy = float((predicted == labels).mean())
+    console.print(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
+                  f"{int((predicted != labels).sum())} wrong of {len(labels)}")
+    per_row = max(1, (console.width + GAP) // (DIGIT_WIDTH + GAP))
+    for start in range(0, len(chosen), per_row):
+        batch = chosen[start : start + per_row]
+        captions = [_caption(int(i), int(predicted[i]), float(probabilities[i, predicted[i]]), int(labels[i]))
+                    for i in batch]
+        console.print(digits_row([images[i] for i in batch], captions, gap=GAP))
+        console.print(Text(_names_line(batch, predicted, labels, names)))
+    if not len(chosen):
+        console.print("no images to show (no wrong predictions)")
+    return common.EXIT_OK
+
+
+def _caption(index: int, predicted: int, probability: float, true: int) -> str:
+    mark = "ok" if predicted == true else "WRONG"
+    return f"#{index} {predicted} {100 * probability:.0f}% t{true} {mark}"
+
+
+def _names_line(batch: np.ndarray, predicted: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> str:
+    """Class names under the captions (they matter for Fashion-MNIST, where labels are not digits)."""
+    cells = [f"{names[predicted[i]]}/{names[labels[i]]}"[:DIGIT_WIDTH].ljust(DIGIT_WIDTH) for i in batch]
+    return (" " * GAP).join(cells)

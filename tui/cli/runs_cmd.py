@@ -1,10 +1,304 @@
-"""`mnist-tui runs`: placeholder until its issue lands."""
+"""`mnist-tui runs list|show|compare|export|delete`: read, compare, export and prune the run history."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from runs.export import FORMATS, export_text
+from runs.store import RunRecord, RunStore, StoreError
+from tui.cli import common
+from tui.comparison import MISSING, best_indices, config_diff
+from tui.run_summary import RunSummary, summarize
+
+STATUS_STYLE = {
+    "completed": "green", "running": "cyan", "cancelled": "yellow",
+    "diverged": "red", "failed": "red", "interrupted": "magenta",
+}
+BEST_MARK = " ★"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("runs", help="(not yet available)")
-    parser.set_defaults(handler=lambda args: 1)
+    parser = sub.add_parser("runs", help="list, show, compare, export or delete recorded runs")
+    actions = parser.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="every recorded run, one line each")
+    listing.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    listing.set_defaults(handler=list_runs)
+
+    show = actions.add_parser("show", help="one run: config, data, epochs, final metrics, confusion matrix")
+    show.add_argument("run_id", type=common.positive_int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="print the whole run as JSON")
+    show.set_defaults(handler=show_run)
+
+    compare = actions.add_parser("compare", help="runs side by side: differing settings highlighted, best marked")
+    compare.add_argument("run_ids", type=common.positive_int, nargs="+", metavar="ID")
+    compare.add_argument("--all", action="store_true", help="show every setting, not only those that differ")
+    compare.set_defaults(handler=compare_runs)
+
+    export = actions.add_parser("export", help="a run's per-epoch history as CSV or JSON")
+    export.add_argument("run_id", type=common.positive_int, metavar="ID")
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    export.set_defaults(handler=export_run)
+
+    delete = actions.add_parser("delete", help="delete a run and its model file")
+    delete.add_argument("run_id", type=common.positive_int, metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=delete_run)
+
+
+def _with_store(args: argparse.Namespace, action) -> int:
+    store = common.open_store("runs")
+    if isinstance(store, int):
+        return store
+    with store:
+        try:
+            return action(store)
+        except StoreError as error:
+            return common.failure("runs", str(error))
+
+
+def _load(store: RunStore, run_id: int) -> RunRecord | int:
+    run = common.get_run(store, run_id)
+    if run is None:
+        return common.usage_error("runs", f"argument ID: unknown run id {run_id} (see `mnist-tui runs list`)")
+    return run
+
+
+def _status(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+# ---------------------------------------------------------------------- list
+def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
+    return {
+        "id": run.id, "status": run.status, "message": run.message, "started_at": run.started_at,
+        "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
+        "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
+        "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
+        "config": run.config,
+    }
+
+
+def list_runs(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        runs = store.list_runs()
+        if args.json:
+            print(json.dumps([_summary_dict(r, summarize(r)) for r in runs], indent=1))
+            return common.EXIT_OK
+        console = common.stdout_console()
+        if not runs:
+            console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
+            return common.EXIT_OK
+        table = Table(title=f"runs in {store.path}")
+        for name, justify in (("id", "right"), ("started (UTC)", "left"), ("dataset", "left"),
+                              ("network", "left"), ("options", "left"), ("epochs", "right"),
+                              ("best val", "right"), ("test acc", "right"), ("time", "right"), ("status", "left")):
+            table.add_column(name, justify=justify)
+        for run in runs:
+            s = summarize(run)
+            best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
+            table.add_row(
+                str(run.id), run.started_at[:19].replace("T", " "), s.dataset, s.architecture, s.options,
+                f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s",
+                _status(run.status),
+            )
+        console.print(table)
+        return common.EXIT_OK
+
+    return _with_store(args, action)
+
+
+# ---------------------------------------------------------------------- show
+def show_run(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        run = _load(store, args.run_id)
+        if isinstance(run, int):
+            return run
+        if args.json:
+            sys.stdout.write(export_text(run, "json"))
+            return common.EXIT_OK
+        console = common.stdout_console()
+        s = summarize(run)
+        console.print(Text.assemble(
+            (f"run {run.id}  ", "bold"), _status(run.status),
+            f"  {s.architecture}  {s.options}  started {run.started_at}  ended {run.ended_at or '-'}",
+        ))
+        if run.message:
+            console.print(f"message: {run.message}")
+        source = run.dataset.get("source", {})
+        console.print(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
+                      f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"
+                      f"{run.dataset.get('test_size', '?')} train/val/test)")
+        for name, digest in sorted(run.dataset.get("checksums", {}).items()):
+            console.print(f"  sha256 {digest}  {name}")
+        settings = Table(title="config", show_header=False)
+        for name, value in run.run_config.flat().items():
+            settings.add_row(name, json.dumps(value))
+        console.print(settings)
+        console.print(_epoch_table(run))
+        if run.final:
+            console.print(f"final: test accuracy {common.percent(run.final.get('test_acc'))}, "
+                          f"test loss {common.number(run.final.get('test_loss'))}")
+        if run.confusion:
+            console.print(_confusion_table(run.confusion))
+        if run.model_path:
+            console.print(f"model: {run.model_path}")
+        return common.EXIT_OK
+
+    return _with_store(args, action)
+
+
+def _epoch_table(run: RunRecord) -> Table:
+    table = Table(title="epochs")
+    for name in ("epoch", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "lr", "s"):
+        table.add_column(name, justify="right")
+    best = run.best_epoch
+    for e in run.epochs:
+        table.add_row(
+            f"{e['epoch']}{BEST_MARK if e is best else ''}", common.number(e.get("train_loss")),
+            common.percent(e.get("train_acc")), common.number(e.get("val_loss")), common.percent(e.get("val_acc")),
+            common.number(e.get("test_loss")), common.percent(e.get("test_acc")),
+            "-" if e.get("lr") is None else f"{e['lr']:.4g}", common.number(e.get("seconds"), 1),
+        )
+    return table
+
+
+def _confusion_table(confusion: list[list[int]]) -> Table:
+    table = Table(title="confusion matrix (rows true, columns predicted)")
+    table.add_column("")
+    for j in range(len(confusion)):
+        table.add_column(str(j), justify="right")
+    for i, row in enumerate(confusion):
+        table.add_row(str(i), *(Text(str(v), style="bold green" if i == j else ("red" if v else "dim"))
+                                for j, v in enumerate(row)))
+    return table
+
+
+# ------------------------------------------------------------------- compare
+def _value(value: Any) -> str:
+    if value is MISSING:
+        return "—"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "none"
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+
+def compare_runs(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        runs = []
+        for run_id in dict.fromkeys(args.run_ids):
+            run = _load(store, run_id)
+            if isinstance(run, int):
+                return run
+            runs.append(run)
+        if len(runs) < 2:
+            return common.usage_error("runs compare", "argument ID: give at least two different run ids")
+        console = common.stdout_console()
+        differing = {name for name, _ in config_diff([r.config for r in runs])}
+        rows = config_diff([r.config for r in runs], only_differing=not args.all)
+        settings = Table(title="settings" + ("" if args.all else " that differ (--all shows every one)"))
+        settings.add_column("setting")
+        for run in runs:
+            settings.add_column(f"run {run.id}", justify="right")
+        for name, values in rows:
+            style = "bold yellow" if name in differing else ""
+            marker = "≠ " if name in differing else "  "
+            settings.add_row(Text(marker + name, style=style), *(Text(_value(v), style=style) for v in values))
+        if not rows:
+            settings.add_row("(identical settings)", *("" for _ in runs))
+        console.print(settings)
+        console.print(_metrics_table(runs))
+        return common.EXIT_OK
+
+    return _with_store(args, action)
+
+
+def _metrics_table(runs: list[RunRecord]) -> Table:
+    summaries = [summarize(r) for r in runs]
+    finals = [r.final or {} for r in runs]
+    metrics: list[tuple[str, list[float | None], bool, Any]] = [
+        ("test accuracy", [s.test_acc for s in summaries], True, common.percent),
+        ("test loss", [f.get("test_loss") for f in finals], False, common.number),
+        ("best val accuracy", [s.best_val for s in summaries], True, common.percent),
+        ("epochs done", [s.epochs_done for s in summaries], None, str),
+        ("training time (s)", [s.seconds for s in summaries], False, lambda v: f"{v:.1f}"),
+    ]
+    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best)")
+    table.add_column("metric")
+    for run in runs:
+        table.add_column(f"run {run.id}", justify="right")
+    for name, values, higher, fmt in metrics:
+        best = set() if higher is None else best_indices(values, higher_is_better=higher)
+        table.add_row(name, *(
+            Text("-" if v is None else fmt(v) + (BEST_MARK if i in best else ""), style="bold green" if i in best else "")
+            for i, v in enumerate(values)
+        ))
+    table.add_row("status", *(_status(r.status) for r in runs))
+    return table
+
+
+# -------------------------------------------------------------------- export
+def export_run(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        run = _load(store, args.run_id)
+        if isinstance(run, int):
+            return run
+        text = export_text(run, args.format)
+        if not args.output:
+            sys.stdout.write(text)
+            return common.EXIT_OK
+        target = Path(args.output)
+        try:
+            _write_atomically(target, text)
+        except OSError as error:
+            return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
+        print(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}", file=sys.stderr)
+        return common.EXIT_OK
+
+    return _with_store(args, action)
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write beside the target, then rename: an existing file is replaced whole or not at all."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -------------------------------------------------------------------- delete
+def delete_run(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        run = _load(store, args.run_id)
+        if isinstance(run, int):
+            return run
+        s = summarize(run)
+        if not args.yes:
+            prompt = (f"delete run {run.id} ({s.architecture}, {run.status}, test acc {common.percent(s.test_acc)}) "
+                      "and its model file? [y/N] ")
+            try:
+                answer = input(prompt)
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing deleted", file=sys.stderr)
+                return common.EXIT_FAILED
+        store.delete_run(run.id)
+        print(f"deleted run {run.id}", file=sys.stderr)
+        return common.EXIT_OK
+
+    return _with_store(args, action)

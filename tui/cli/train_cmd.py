@@ -1,10 +1,257 @@
-"""`mnist-tui train`: placeholder until its issue lands."""
+"""`mnist-tui train`: train one network from flags, recorded in the run store like every dashboard run.
+
+People get a progress bar and a table that grows by one row per epoch; `--json` prints one JSON
+object per line instead (each epoch, then a summary with the stored run id). The first Ctrl-C
+stops between batches and records the run `cancelled` with its finished epochs; a second one
+aborts at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from rich.console import Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
+from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig
+from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
+from tui.cli import common
+
+FLAG_FOR_FIELD = {
+    "hidden_sizes": "--hidden-sizes", "activation": "--activation", "init": "--init",
+    "optimizer": "--optimizer", "momentum": "--momentum", "learning_rate": "--lr",
+    "batch_size": "--batch-size", "epochs": "--epochs", "schedule": "--schedule",
+    "decay_rate": "--decay-rate", "l1": "--l1", "l1_lambda": "--l1-lambda", "l2_lambda": "--l2-lambda",
+    "seed": "--seed", "dataset": "--dataset", "normalization": "--normalization",
+    "val_size": "--val-size", "limit": "--limit", "data_dir": "--data-dir",
+}
+EPOCH_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds")
+EXIT_FOR_STATUS = {"completed": common.EXIT_OK, "cancelled": common.EXIT_INTERRUPTED}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("train", help="(not yet available)")
-    parser.set_defaults(handler=lambda args: 1)
+    m, t, d = ModelConfig(), TrainConfig(), DataConfig()
+    parser = sub.add_parser(
+        "train",
+        help="train a network from flags and record the run",
+        description="Train a fully connected network on MNIST and record it in the run store. "
+        "Defaults: " + f"{m.describe()}, {t.optimizer}, lr {t.learning_rate} {t.schedule}, "
+        f"batch {t.batch_size}, {t.epochs} epochs.",
+    )
+    arch = parser.add_argument_group("network")
+    widths = arch.add_mutually_exclusive_group()
+    widths.add_argument("--hidden-layers", type=int, choices=sorted(PRESET_HIDDEN),
+                        help=f"preset depth: {', '.join(f'{k}={list(v)}' for k, v in PRESET_HIDDEN.items())} "
+                        f"(default {len(m.hidden_sizes)})")
+    widths.add_argument("--hidden-sizes", type=common.int_list, metavar="W1,W2",
+                        help="custom hidden widths, e.g. 128,64")
+    arch.add_argument("--activation", choices=ACTIVATIONS, default=m.activation, help=f"(default {m.activation})")
+    arch.add_argument("--init", choices=INITS, default=m.init, help=f"weight initialization (default {m.init})")
+
+    opt = parser.add_argument_group("training")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS, default=t.optimizer, help=f"(default {t.optimizer})")
+    opt.add_argument("--momentum", type=common.non_negative_float, default=t.momentum,
+                     help=f"momentum coefficient (default {t.momentum})")
+    opt.add_argument("--lr", type=common.positive_float, default=t.learning_rate,
+                     help=f"learning rate (default {t.learning_rate})")
+    opt.add_argument("--schedule", choices=SCHEDULES, default=None,
+                     help=f"learning-rate schedule (default {t.schedule})")
+    opt.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
+                     help=f"the original's switch: --lr-decay = --schedule decay (x{t.decay_rate} per epoch), "
+                     "--no-lr-decay = --schedule constant")
+    opt.add_argument("--decay-rate", type=common.positive_float, default=t.decay_rate,
+                     help=f"factor per epoch for --schedule decay (default {t.decay_rate})")
+    opt.add_argument("--epochs", type=common.positive_int, default=t.epochs, help=f"(default {t.epochs})")
+    opt.add_argument("--batch-size", type=common.positive_int, default=t.batch_size, help=f"(default {t.batch_size})")
+    opt.add_argument("--l1", action=argparse.BooleanOptionalAction, default=t.l1,
+                     help="L1 penalty lambda*sum|W| on the weights (default off)")
+    opt.add_argument("--l1-lambda", type=common.non_negative_float, default=t.l1_lambda,
+                     help=f"(default {t.l1_lambda})")
+    opt.add_argument("--l2-lambda", type=common.non_negative_float, default=t.l2_lambda,
+                     help=f"L2 penalty 0.5*lambda*sum W^2 (default {t.l2_lambda})")
+    opt.add_argument("--seed", type=common.non_negative_int, default=t.seed, help=f"(default {t.seed})")
+
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", choices=DATASETS, default=d.dataset, help=f"(default {d.dataset})")
+    data.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files")
+    data.add_argument("--normalization", choices=NORMALIZATIONS, default=d.normalization,
+                      help=f"simple = x/255, normal = z-score (default {d.normalization})")
+    data.add_argument("--val-size", type=common.non_negative_int, default=d.val_size,
+                      help=f"validation images taken from the training set (default {d.val_size})")
+    data.add_argument("--limit", type=common.positive_int, help="train on only the first N training images")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line instead of tables")
+    parser.set_defaults(handler=run)
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    """RunConfig from parsed flags; raises ConfigError (mapped to the flag by the caller)."""
+    if args.hidden_sizes is not None:
+        hidden = args.hidden_sizes
+    elif args.hidden_layers is not None:
+        hidden = PRESET_HIDDEN[args.hidden_layers]
+    else:
+        hidden = ModelConfig().hidden_sizes
+    schedule = args.schedule
+    if args.lr_decay is not None:
+        implied = "decay" if args.lr_decay else "constant"
+        if schedule is not None and schedule != implied:
+            flag = "--lr-decay" if args.lr_decay else "--no-lr-decay"
+            raise ConfigError("schedule", schedule, f"{implied} (or no --schedule) together with {flag}")
+        schedule = implied
+    return RunConfig(
+        data=DataConfig(dataset=args.dataset, normalization=args.normalization, val_size=args.val_size,
+                        limit=args.limit, data_dir=args.data_dir),
+        model=ModelConfig(hidden_sizes=hidden, activation=args.activation, init=args.init),
+        train=TrainConfig(
+            optimizer=args.optimizer, momentum=args.momentum, learning_rate=args.lr, batch_size=args.batch_size,
+            epochs=args.epochs, schedule=schedule or TrainConfig().schedule, decay_rate=args.decay_rate,
+            l1=args.l1, l1_lambda=args.l1_lambda, l2_lambda=args.l2_lambda, seed=args.seed,
+        ),
+    )
+
+
+@contextmanager
+def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
+    """First SIGINT sets `cancel` (a clean stop between batches); a second one raises KeyboardInterrupt."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("cancelling after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = build_config(args)
+    except ConfigError as error:
+        flag = FLAG_FOR_FIELD.get(error.field, error.field)
+        return common.usage_error("train", f"argument {flag}: got {error.value!r}, expected {error.expected}")
+    store = common.open_store("train")
+    if isinstance(store, int):
+        return store
+    from runs.service import execute_run  # the engine is imported only when training
+
+    cancel = threading.Event()
+    view = JsonView() if args.json else TableView(config)
+    started = time.perf_counter()
+    try:
+        with store, _ctrl_c_cancels(cancel), view:
+            finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
+    except KeyboardInterrupt:
+        print("aborted", file=sys.stderr)
+        return common.EXIT_INTERRUPTED
+    view.summary(finished, time.perf_counter() - started)
+    if finished.status != "completed":
+        print(f"mnist-tui train: run {finished.status}: {finished.message}", file=sys.stderr)
+    return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
+
+
+class JsonView:
+    """One JSON object per line on stdout, flushed at once so a reader sees each epoch as it ends."""
+
+    def __init__(self) -> None:
+        self.epochs = 0
+
+    def __enter__(self) -> "JsonView":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, EpochDone):
+            self.epochs += 1
+            _print_json({"event": "epoch", **{k: event.record.get(k) for k in EPOCH_FIELDS}})
+
+    def summary(self, finished: RunFinished, seconds: float) -> None:
+        line = {
+            "event": "summary",
+            "run_id": finished.run_id,
+            "status": finished.status,
+            "test_acc": finished.final.get("test_acc"),
+            "epochs": self.epochs,
+            "seconds": round(seconds, 3),
+        }
+        if finished.message:
+            line["message"] = finished.message
+        _print_json(line)
+
+
+def _print_json(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+class TableView:
+    """A progress bar (data, then batches of each epoch) under a table gaining one row per epoch."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.console = common.stdout_console()
+        self.table = Table(title=f"{config.model.describe()} · {config.train.optimizer} · "
+                           f"lr {config.train.learning_rate} {config.train.schedule} · batch {config.train.batch_size}")
+        for name in ("epoch", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "lr", "s"):
+            self.table.add_column(name, justify="right")
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(), console=self.console,
+        )
+        self.task = self.progress.add_task("loading data", total=None, rate="")
+        self.live = Live(Group(self.table, self.progress), console=self.console, refresh_per_second=8)
+        self.run_id: int | None = None
+
+    def __enter__(self) -> "TableView":
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(*exc)
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, DataProgress):
+            self.progress.update(self.task, description=event.stage, completed=event.done, total=event.total)
+        elif isinstance(event, RunStarted):
+            self.run_id = event.run_id
+            self.table.caption = (f"run {event.run_id} · {event.dataset.get('name')} "
+                                  f"{event.train_size}/{event.val_size}/{event.test_size} train/val/test")
+        elif isinstance(event, BatchProgress):
+            self.progress.update(
+                self.task, description=f"epoch {event.epoch}/{self.config.train.epochs}",
+                completed=event.batch, total=event.batches, rate=f"{event.samples_per_second:,.0f} img/s",
+            )
+        elif isinstance(event, EpochDone):
+            r = event.record
+            self.table.add_row(
+                str(r["epoch"]), common.number(r.get("train_loss")), common.percent(r.get("train_acc")),
+                common.number(r.get("val_loss")), common.percent(r.get("val_acc")),
+                common.number(r.get("test_loss")), common.percent(r.get("test_acc")),
+                f"{r['lr']:.4g}", f"{r['seconds']:.1f}",
+            )
+        elif isinstance(event, RunFinished):
+            self.progress.update(self.task, visible=False)
+
+    def summary(self, finished: RunFinished, seconds: float) -> None:
+        if finished.run_id is None:
+            return
+        acc = finished.final.get("test_acc")
+        self.console.print(
+            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)} · "
+            f"{finished.final.get('epochs', 0)} epochs in {seconds:.1f} s · "
+            f"see `mnist-tui runs show {finished.run_id}`"
+        )
