@@ -1,0 +1,188 @@
+"""The training loop: shuffled mini-batches, one EpochRecord per epoch, cancel and divergence handling.
+
+Reported losses are the data (cross-entropy) loss only, without the L1/L2 penalty, so runs with
+different regularisation compare on one scale. train_loss and train_acc are running means over
+the epoch's batches (each batch scored just before its update: free, and what PyTorch loops
+usually print); val_* and test_* come from a full pass over those sets after the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from nn_core.config import TrainConfig
+from nn_core.metrics import loss_and_accuracy
+from nn_core.model import MLP
+from nn_core.optimizers import make_optimizer
+from nn_core.regularizers import make_penalties
+from nn_core.schedules import make_schedule
+
+STATUSES = ("running", "completed", "cancelled", "diverged")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch's numbers; val_*/test_* are None when that split was not given.
+
+    `seconds` is the wall time of the epoch's training plus its val/test evaluation.
+    """
+
+    epoch: int
+    train_loss: float
+    train_acc: float
+    val_loss: float | None
+    val_acc: float | None
+    test_loss: float | None
+    test_acc: float | None
+    lr: float
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _checked_split(name: str, split, model: MLP) -> tuple[np.ndarray, np.ndarray] | None:
+    """(x float, y intp) with shapes and label range checked, so a bad split fails before training."""
+    if split is None:
+        return None
+    x, y = split
+    x = np.asarray(x)
+    y = np.asarray(y)
+    cfg = model.config
+    if x.ndim != 2 or x.shape[1] != cfg.input_size:
+        raise ValueError(f"{name}: x has shape {x.shape}, expected (n, {cfg.input_size})")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"{name}: y has shape {y.shape}, expected ({x.shape[0]},) to match x")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name}: is empty, expected at least one sample")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= cfg.num_classes:
+        raise ValueError(f"{name}: labels must be integers in [0, {cfg.num_classes - 1}]")
+    if x.dtype != model.dtype:
+        x = x.astype(model.dtype)
+    return x, y.astype(np.intp, copy=False)
+
+
+class Trainer:
+    """Trains `model` in place. Iterate `run()` for one EpochRecord per completed epoch.
+
+    Args:
+        model: the MLP to train.
+        config: optimiser, learning rate, schedule, batch size, epochs, penalties, seed.
+        train, val, test: (x (n, input_size), y (n,)) pairs; val and test are optional.
+        on_batch: called as on_batch(epoch, batch, batches) after every batch (1-based).
+
+    Shuffling draws from default_rng((seed, 1)), a stream independent of the model's
+    initialisation with the same seed; equal seeds give bit-identical runs.
+    A cancelled run stops before its next batch: the model holds the last full update and the
+    partial epoch yields no record. A diverged run (non-finite loss or weights) stops with a
+    message and no record for that epoch; its weights are not usable.
+    """
+
+    def __init__(
+        self,
+        model: MLP,
+        config: TrainConfig,
+        train: tuple[np.ndarray, np.ndarray],
+        val: tuple[np.ndarray, np.ndarray] | None = None,
+        test: tuple[np.ndarray, np.ndarray] | None = None,
+        on_batch: Callable[[int, int, int], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.train = _checked_split("train", train, model)
+        self.val = _checked_split("val", val, model)
+        self.test = _checked_split("test", test, model)
+        self.on_batch = on_batch
+        self.optimizer = make_optimizer(config.optimizer, config.momentum)
+        self.penalties = make_penalties(config.l1, config.l1_lambda, config.l2_lambda)
+        self.schedule = make_schedule(
+            config.schedule, config.learning_rate, epochs=config.epochs, decay_rate=config.decay_rate
+        )
+        self.status = "running"
+        self.message = ""
+        self._cancel = threading.Event()
+        self._started = False
+
+    def cancel(self) -> None:
+        """Ask the run to stop before its next batch; safe from any thread."""
+        self._cancel.set()
+
+    def run(self) -> Iterator[EpochRecord]:
+        if self._started:
+            raise RuntimeError("a Trainer runs once; make a new one to train again")
+        self._started = True
+        x, y = self.train
+        n, dtype = len(x), self.model.dtype
+        rng = np.random.default_rng((self.config.seed, 1))
+        onehot = np.eye(self.model.config.num_classes, dtype=dtype)[y]
+        # Each epoch's shuffled copy of the data, gathered once, then sliced into contiguous batches.
+        x_epoch = np.ones((n, x.shape[1] + 1), dtype=dtype)
+        onehot_epoch = np.empty_like(onehot)
+        y_epoch = np.empty(n, dtype=np.intp)
+        predictions = np.empty(n, dtype=np.intp)
+        bs = self.config.batch_size
+        batches = math.ceil(n / bs)
+        for epoch in range(1, self.config.epochs + 1):
+            started = time.perf_counter()
+            lr = self.schedule(epoch)
+            order = rng.permutation(n)
+            np.take(x, order, axis=0, out=x_epoch[:, :-1], mode="clip")
+            np.take(onehot, order, axis=0, out=onehot_epoch, mode="clip")
+            np.take(y, order, out=y_epoch, mode="clip")
+            loss_sum = self._train_epoch(epoch, lr, x_epoch, onehot_epoch, predictions, batches)
+            if loss_sum is None:
+                return
+            if not all(np.isfinite(w).all() for w in self.model.layers):
+                self._diverged(epoch, "the weights")
+                return
+            val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
+            test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
+            yield EpochRecord(
+                epoch=epoch,
+                train_loss=loss_sum / n,
+                train_acc=float(np.count_nonzero(predictions == y_epoch)) / n,
+                val_loss=val[0],
+                val_acc=val[1],
+                test_loss=test[0],
+                test_acc=test[1],
+                lr=lr,
+                seconds=time.perf_counter() - started,
+            )
+        self.status = "completed"
+
+    def _train_epoch(self, epoch, lr, x_epoch, onehot_epoch, predictions, batches) -> float | None:
+        """All batches of one epoch; the summed loss, or None if cancelled or diverged."""
+        step = self.model.train_step
+        optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
+        cancel = self._cancel
+        bs, n = self.config.batch_size, len(x_epoch)
+        total = 0.0
+        # Overflow is detected below and reported as divergence, not as warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for b in range(batches):
+                if cancel.is_set():
+                    self.status = "cancelled"
+                    self.message = f"Cancelled in epoch {epoch} after {b} of {batches} batches."
+                    return None
+                lo, hi = b * bs, min(b * bs + bs, n)
+                loss = step(x_epoch[lo:hi], onehot_epoch[lo:hi], lr, optimizer, penalties, predictions[lo:hi])
+                if not math.isfinite(loss):
+                    self._diverged(epoch, "the loss")
+                    return None
+                total += loss
+                if on_batch is not None:
+                    on_batch(epoch, b + 1, batches)
+        return total
+
+    def _diverged(self, epoch: int, what: str) -> None:
+        self.status = "diverged"
+        self.message = (
+            f"Training diverged in epoch {epoch}: {what} became infinite or NaN. "
+            f"Try a lower learning rate than {self.config.learning_rate:g}."
+        )
