@@ -1,0 +1,84 @@
+"""A file that is not a healthy run store is refused with its path named, and never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from runs.store import RunStore, StoreError
+from runs_test_helpers import DATASET_INFO, epoch_record, small_config
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _assert_refused(path: Path, match: str) -> None:
+    before = _digest(path)
+    siblings = sorted(p.name for p in path.parent.iterdir())
+    with pytest.raises(StoreError, match=match) as info:
+        RunStore.open(path)
+    assert str(path) in str(info.value)
+    assert _digest(path) == before
+    assert sorted(p.name for p in path.parent.iterdir()) == siblings
+
+
+def _real_store(path: Path, runs: int = 40) -> None:
+    with RunStore.open(path) as store:
+        for seed in range(runs):
+            run_id = store.create_run(small_config(seed), {**DATASET_INFO, "padding": "x" * 2000})
+            for epoch in range(1, 4):
+                store.add_epoch(run_id, epoch_record(epoch))
+            store.finish_run(run_id, "completed")
+
+
+def test_truncated_store_is_refused_untouched(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    _real_store(path)
+    data = path.read_bytes()
+    assert len(data) > 8 * 4096
+    path.write_bytes(data[: len(data) // 2])
+    _assert_refused(path, "damaged or truncated")
+
+
+def test_store_cut_inside_its_header_is_refused(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    _real_store(path, runs=1)
+    path.write_bytes(path.read_bytes()[:60])
+    _assert_refused(path, "truncated")
+
+
+def test_foreign_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    path.write_text("these are my notes, not a database\n" * 50)
+    _assert_refused(path, "not an SQLite database")
+
+
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    conn.execute("INSERT INTO invoices (amount) VALUES (12.5)")
+    conn.commit()
+    conn.close()
+    _assert_refused(path, "not an mnist-tui run store .*tables: invoices")
+
+
+def test_store_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    _real_store(path, runs=1)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    _assert_refused(path, "schema version 99, newer")
+
+
+def test_an_empty_file_becomes_a_new_store(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    path.touch()
+    with RunStore.open(path) as store:
+        assert store.list_runs() == []
