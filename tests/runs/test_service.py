@@ -1,0 +1,127 @@
+"""execute_run end to end on real MNIST subsets: events, store contents, model file, every way a run ends."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from data.loader import load_dataset
+from data.splits import Normalization
+from nn_core.config import TrainConfig
+from nn_core.model_io import load_model
+from runs.config import DataConfig, RunConfig
+from runs.events import BatchProgress, DataProgress, EpochDone, RunFinished, RunStarted
+from runs.service import execute_run
+from runs.store import RunStore
+
+
+def _config(**train) -> RunConfig:
+    return RunConfig(data=DataConfig(limit=2000, val_size=1000), train=TrainConfig(**{"epochs": 2, **train}))
+
+
+def test_completed_run_is_recorded_with_model_and_events_in_order(mnist_tui_home):
+    events = []
+    with RunStore.open() as store:
+        finished = execute_run(_config(), store=store, on_event=events.append)
+        run = store.get_run(finished.run_id)
+
+    assert finished.status == "completed" and finished.message == ""
+    kinds = [type(e) for e in events]
+    assert kinds[0] is DataProgress and kinds[-1] is RunFinished and events[-1] == finished
+    started = kinds.index(RunStarted)
+    assert DataProgress not in kinds[started:]
+    assert [e.record["epoch"] for e in events if isinstance(e, EpochDone)] == [1, 2]
+    assert any(isinstance(e, BatchProgress) for e in events)
+
+    assert run.status == "completed" and len(run.epochs) == 2
+    assert run.dataset["name"] == "mnist" and run.dataset["train_size"] == 2000 and run.dataset["val_size"] == 1000
+    assert len(run.dataset["checksums"]) == 4
+    assert run.final["test_acc"] > 0.8  # far above chance (0.1) after two epochs on 2000 images
+    assert np.asarray(run.confusion).sum() == 10000
+    assert len(run.final["precision"]) == 10 and len(run.final["mistakes"]) == 25
+
+    # The saved model and its normalization reproduce the recorded test accuracy.
+    saved = load_model(run.model_path)
+    dataset = load_dataset("mnist")
+    x = Normalization.from_dict(saved.normalization).apply(dataset.test_images)
+    accuracy = float((saved.model.predict(x) == dataset.test_labels).mean())
+    assert abs(accuracy - run.final["test_acc"]) < 1e-9
+
+
+def test_each_epoch_is_committed_before_its_event(mnist_tui_home):
+    seen = []
+
+    def on_event(event):
+        if isinstance(event, EpochDone):
+            with RunStore.open() as other:  # another connection, as the dashboard would be
+                seen.append(len(other.get_run(event.run_id).epochs))
+
+    with RunStore.open() as store:
+        execute_run(_config(), store=store, on_event=on_event)
+    assert seen == [1, 2]
+
+
+def test_cancel_ends_cancelled_with_the_epochs_done(mnist_tui_home):
+    cancel = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, EpochDone):
+            cancel.set()
+
+    with RunStore.open() as store:
+        finished = execute_run(_config(epochs=5), store=store, on_event=on_event, cancel=cancel)
+        run = store.get_run(finished.run_id)
+    assert finished.status == "cancelled" and "Cancelled in epoch 2" in finished.message
+    assert run.status == "cancelled" and len(run.epochs) == 1
+    assert run.model_path and load_model(run.model_path).model is not None
+
+
+def test_divergence_is_recorded_not_raised(mnist_tui_home):
+    with RunStore.open() as store:
+        finished = execute_run(_config(learning_rate=1e30), store=store)
+        run = store.get_run(finished.run_id)
+    assert finished.status == "diverged" and "lower learning rate" in finished.message
+    assert run.status == "diverged" and run.message == finished.message and run.model_path is None
+
+
+def test_missing_data_fails_before_a_run_exists(mnist_tui_home, tmp_path):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    config = RunConfig(data=DataConfig(data_dir=str(empty)), train=TrainConfig(epochs=1))
+    with RunStore.open() as store:
+        finished = execute_run(config, store=store)
+        assert store.list_runs() == []
+    assert finished.run_id is None and finished.status == "failed" and str(empty) in finished.message
+
+
+def test_unexpected_error_marks_the_run_failed_and_returns(mnist_tui_home):
+    def on_event(event):
+        if isinstance(event, EpochDone):
+            raise RuntimeError("viewer crashed")
+
+    with RunStore.open() as store:
+        finished = execute_run(_config(), store=store, on_event=on_event)
+        run = store.get_run(finished.run_id)
+    assert finished.status == "failed" and "RuntimeError: viewer crashed" in finished.message
+    assert run.status == "failed" and run.message == finished.message and len(run.epochs) == 1
+
+
+def test_batch_progress_is_throttled(mnist_tui_home):
+    progress = []
+    config = RunConfig(data=DataConfig(limit=4000, val_size=0), train=TrainConfig(epochs=1, batch_size=4))
+    start = time.perf_counter()
+    with RunStore.open() as store:
+        execute_run(config, store=store, on_event=lambda e: isinstance(e, BatchProgress) and progress.append(e))
+    elapsed = time.perf_counter() - start
+    assert progress[-1].batch == progress[-1].batches == 1000
+    assert len(progress) <= elapsed * 20 + 2 < 1000
+    assert all(p.samples_per_second > 0 for p in progress)
+
+
+def test_without_a_store_the_home_store_is_used(mnist_tui_home):
+    finished = execute_run(RunConfig(data=DataConfig(limit=500, val_size=0), train=TrainConfig(epochs=1)))
+    with RunStore.open() as store:
+        assert store.get_run(finished.run_id).status == "completed"
+    assert (mnist_tui_home / "models" / f"{finished.run_id}.npz").is_file()
