@@ -6,7 +6,9 @@ a JSON manifest recording which source files (path, size, mtime) were verified t
 content, and the size and mtime of the `.npy` itself. A later load of an unchanged source file
 maps the `.npy` read-only in milliseconds. A changed source, or a `.npy` that is missing,
 truncated, rewritten or unreadable, misses the cache and is decoded, verified and stored again.
-Nothing is ever written next to the source files, so read-only data folders work.
+Cache files are only ever replaced (write to a temporary file, rename), never rewritten in
+place, so arrays already mapped by a running process stay valid. Nothing is ever written
+next to the source files, so read-only data folders work.
 """
 
 from __future__ import annotations
