@@ -62,6 +62,14 @@ def options(config: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def class_names(dataset: str) -> tuple[str, ...]:
+    """The dataset's ten class names (digits for MNIST, clothing for Fashion-MNIST)."""
+    from data.registry import DATASETS
+
+    spec = DATASETS.get(dataset)
+    return spec.class_names if spec else tuple(str(i) for i in range(10))
+
+
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None

@@ -1,0 +1,406 @@
+"""Every run in the store as a live, sortable, filterable table; the place to compare, reload, delete, export."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from runs.export import export_text
+from runs.store import RunStore, StoreError
+from tui.run_summary import RunSummary, summarize
+from tui.widgets.history_dialogs import ExportDialog, YesNoDialog
+
+POLL_SECONDS = 1.0
+MARK = "●"
+STATUS_STYLE = {
+    "completed": "green",
+    "running": "bold cyan",
+    "cancelled": "yellow",
+    "diverged": "red",
+    "failed": "bold red",
+    "interrupted": "magenta",
+}
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.2f}%"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A history column: its header, how a run shows in it, and how it sorts."""
+
+    key: str
+    label: str
+    show: Callable[[RunSummary], str]
+    sort: Callable[[RunSummary], Any]
+
+
+COLUMNS = (
+    Column("id", "id", lambda s: str(s.id), lambda s: s.id),
+    Column("date", "started", lambda s: s.started.astimezone().strftime("%Y-%m-%d %H:%M") if s.started else "",
+           lambda s: s.started),
+    Column("dataset", "data", lambda s: s.dataset.replace("fashion-mnist", "fashion"), lambda s: s.dataset),
+    Column("arch", "architecture", lambda s: s.architecture, lambda s: s.architecture),
+    Column("epochs", "ep", lambda s: f"{s.epochs_done}/{s.epochs_planned or '?'}", lambda s: s.epochs_done),
+    Column("best", "best val (ep)",
+           lambda s: f"{_pct(s.best_val)} ({s.best_epoch})" if s.best_val is not None else "",
+           lambda s: s.best_val),
+    Column("last", "last val", lambda s: _pct(s.last_val), lambda s: s.last_val),
+    Column("test", "test acc", lambda s: _pct(s.test_acc), lambda s: s.test_acc),
+    Column("time", "time", lambda s: _duration(s.seconds), lambda s: s.seconds),
+    Column("status", "status", lambda s: s.status, lambda s: s.status),
+    Column("options", "options", lambda s: s.options, lambda s: s.options),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+
+
+def row_text(summary: RunSummary) -> str:
+    """Everything the row shows, lower-cased, for plain-text filtering."""
+    return " ".join(c.show(summary) for c in COLUMNS).lower()
+
+
+def matches(summary: RunSummary, query: str) -> bool:
+    """True if every space-separated term matches: `field:value` on a column or config field, else a substring."""
+    text = row_text(summary)
+    for term in query.lower().split():
+        field, sep, value = term.partition(":")
+        if sep and field:
+            column = next((c for c in COLUMNS if field in (c.key, c.label)), None)
+            if column is not None:
+                shown = column.show(summary).lower()
+            elif field in summary.fields:
+                shown = str(summary.fields[field]).lower()
+            else:
+                return False
+            if value not in shown:
+                return False
+        elif term not in text:
+            return False
+    return True
+
+
+def unknown_fields(query: str, summaries: list[RunSummary]) -> list[str]:
+    """Field names in `field:value` terms that no column and no run's config has."""
+    known = set(COLUMN_KEYS) | {c.label for c in COLUMNS}
+    for s in summaries:
+        known.update(s.fields)
+    return [f for f, sep, _ in (t.partition(":") for t in query.lower().split()) if sep and f and f not in known]
+
+
+def sort_summaries(summaries: list[RunSummary], column: str, reverse: bool) -> list[RunSummary]:
+    """Sorted by `column`; runs without a value come last in either direction."""
+    key = next(c.sort for c in COLUMNS if c.key == column)
+    present = [s for s in summaries if key(s) is not None]
+    missing = [s for s in summaries if key(s) is None]
+    return sorted(present, key=key, reverse=reverse) + missing
+
+
+class HistoryPane(Vertical):
+    """The run history, refreshed whenever any process writes to the store (polled every second)."""
+
+    DEFAULT_CSS = """
+    HistoryPane {
+        height: 1fr;
+    }
+    HistoryPane > #history-filter {
+        height: 3;
+    }
+    HistoryPane > DataTable {
+        height: 1fr;
+    }
+    HistoryPane > #history-status {
+        height: 1;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("space", "toggle_mark", "Mark"),
+        Binding("c", "compare", "Compare"),
+        Binding("v", "show_confusion", "Confusion"),
+        Binding("r", "load_options", "Re-use options"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("e", "export", "Export"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("S", "sort_reverse", "Reverse"),
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("escape", "focus_table", "Back to table", show=False),
+    ]
+
+    @dataclass
+    class LoadOptions(Message):
+        """Put this stored run config (RunConfig.to_dict() shape) into the options panel."""
+
+        config: dict[str, Any]
+
+    @dataclass
+    class ShowConfusion(Message):
+        """Show the confusion matrix of this run."""
+
+        run_id: int
+
+    def __init__(self, store: RunStore, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.store = store
+        self.summaries: list[RunSummary] = []
+        """Every run in the store, oldest first, as of the last refresh."""
+        self.configs: dict[int, dict[str, Any]] = {}
+        """Stored config of each run, by id."""
+        self.marked: set[int] = set()
+        """Ids marked with space for comparison or export."""
+        self.sort_column = "id"
+        self.sort_reverse = True
+        self._version: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+        yield Input(placeholder="/ filter: words, or field:value such as optimizer:sgd status:completed",
+                    id="history-filter")
+        yield Static("", id="history-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", key="mark", width=1)
+        for column in COLUMNS:
+            table.add_column(self._header(column), key=column.key)
+        table.fixed_columns = 2
+        self.refresh_runs()
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    # ------------------------------------------------------------------ data
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    def _poll(self) -> None:
+        try:
+            version = self.store.data_version()
+        except StoreError as error:
+            self._set_status(str(error))
+            return
+        if version != self._version:
+            self.refresh_runs()
+
+    @work(thread=True, exclusive=True, group="history-load")
+    def refresh_runs(self) -> None:
+        """Re-read every run off the UI thread, then redraw the table."""
+        try:
+            version = self.store.data_version()
+            records = self.store.list_runs()
+        except StoreError as error:
+            self.app.call_from_thread(self._set_status, str(error))
+            return
+        summaries = [summarize(r) for r in records]
+        configs = {r.id: r.config for r in records}
+        self.app.call_from_thread(self._apply, version, summaries, configs)
+
+    def _apply(self, version: int, summaries: list[RunSummary], configs: dict[int, dict[str, Any]]) -> None:
+        self._version = version
+        self.summaries = summaries
+        self.configs = configs
+        self.marked &= set(configs)
+        self._redraw()
+
+    def visible(self) -> list[RunSummary]:
+        """The runs the filter lets through, in the current sort order."""
+        query = self.query_one("#history-filter", Input).value
+        shown = [s for s in self.summaries if matches(s, query)]
+        return sort_summaries(shown, self.sort_column, self.sort_reverse)
+
+    def _redraw(self) -> None:
+        table = self.table
+        current = self.current_run_id()
+        table.clear()
+        for summary in self.visible():
+            cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else ""]
+            for column in COLUMNS:
+                value = column.show(summary)
+                style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
+                justify = "right" if column.key in ("id", "epochs", "best", "last", "test", "time") else "left"
+                cells.append(Text(value, style=style, justify=justify))
+            table.add_row(*cells, key=str(summary.id))
+        for column in COLUMNS:
+            table.columns[column.key].label = self._header(column)
+        if current is not None and str(current) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(current)), animate=False)
+        self._update_status()
+
+    def _header(self, column: Column) -> Text:
+        """The column label, with room kept for the sort arrow so the column never needs widening."""
+        arrow = ("▼" if self.sort_reverse else "▲") if column.key == self.sort_column else " "
+        return Text(f"{column.label} {arrow}")
+
+    def _update_status(self) -> None:
+        shown = self.table.row_count
+        label = next(c.label for c in COLUMNS if c.key == self.sort_column)
+        parts = [f"{shown} of {len(self.summaries)} runs", f"{len(self.marked)} marked",
+                 f"sorted by {label} {'▼' if self.sort_reverse else '▲'}"]
+        unknown = unknown_fields(self.query_one("#history-filter", Input).value, self.summaries)
+        if unknown:
+            parts.append("unknown field: " + ", ".join(unknown))
+        self._set_status(" · ".join(parts))
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#history-status", Static).update(text)
+
+    def current_run_id(self) -> int | None:
+        """The id of the run under the cursor, if any."""
+        table = self.table
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return int(row_key.value)
+
+    # ------------------------------------------------------------- events
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.table.focus()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = event.column_key.value
+        if key not in COLUMN_KEYS:
+            return
+        if key == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = key, False
+        self._redraw()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_show_confusion()
+
+    # ------------------------------------------------------------- actions
+    def action_focus_filter(self) -> None:
+        self.query_one("#history-filter", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_sort_next(self) -> None:
+        index = (COLUMN_KEYS.index(self.sort_column) + 1) % len(COLUMN_KEYS)
+        self.sort_column, self.sort_reverse = COLUMN_KEYS[index], False
+        self._redraw()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._redraw()
+
+    def action_toggle_mark(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is None:
+            return
+        self.marked ^= {run_id}
+        table = self.table
+        table.update_cell(str(run_id), "mark", Text(MARK, style="bold yellow") if run_id in self.marked else "")
+        table.action_cursor_down()
+        self._update_status()
+
+    def action_compare(self) -> None:
+        ids = sorted(self.marked)
+        if len(ids) < 2:
+            self.notify("Mark two or more runs with space, then press c.", severity="warning")
+            return
+        from tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.store, ids))
+
+    def action_show_confusion(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.post_message(self.ShowConfusion(run_id))
+
+    def action_load_options(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.post_message(self.LoadOptions(self.configs[run_id]))
+            self.notify(f"Options of run {run_id} loaded.")
+
+    def action_delete(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is None:
+            return
+        summary = next(s for s in self.summaries if s.id == run_id)
+        question = (f"Delete run {run_id} ({summary.architecture}, {summary.status}, "
+                    f"test {_pct(summary.test_acc) or '—'}) and its model file? This cannot be undone.")
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.store.delete_run(run_id)
+            except StoreError as error:
+                self.notify(str(error), title="Not deleted", severity="error")
+                return
+            self.marked.discard(run_id)
+            self.notify(f"Run {run_id} deleted.")
+            self.refresh_runs()
+
+        self.app.push_screen(YesNoDialog(question), answer)
+
+    def action_export(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is None:
+            self.notify("No run to export.", severity="warning")
+            return
+        default = _free_name(Path.cwd(), f"mnist-tui-run-{run_id}")
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._export(run_id, path)
+
+        self.app.push_screen(
+            ExportDialog(f"Export run {run_id}: its epochs as .csv, or the whole run as .json", default), chosen
+        )
+
+    def _export(self, run_id: int, path: Path) -> None:
+        try:
+            text = export_text(self.store.get_run(run_id), path.suffix.lower().lstrip("."))
+            write_atomically(path, text)
+        except (StoreError, OSError, ValueError) as error:
+            self.notify(str(error), title="Export failed", severity="error")
+            return
+        self.notify(f"Exported run {run_id} to {path}.")
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write beside `target`, then rename: no half-written file is ever left under its name."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    """`folder/stem.csv`, or with -2, -3... appended so no existing file is overwritten."""
+    candidate, n = folder / f"{stem}.csv", 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{stem}-{n}.csv"
+    return candidate
