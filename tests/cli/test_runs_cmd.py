@@ -1,0 +1,155 @@
+"""`mnist-tui runs list|show|compare|export|delete` and `predict` in subprocesses, on runs trained for real."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from cli_helpers import cli
+from nn_core.config import ModelConfig, TrainConfig
+from runs.config import DataConfig, RunConfig
+from runs.service import execute_run
+from runs.store import RunStore
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """Three real runs: two that differ in depth and optimizer, and one that diverged."""
+    home = tmp_path_factory.mktemp("runs-home")
+    configs = [
+        RunConfig(data=DataConfig(limit=1500, val_size=500), train=TrainConfig(epochs=2)),
+        RunConfig(data=DataConfig(limit=1500, val_size=500), model=ModelConfig(hidden_sizes=(64, 64)),
+                  train=TrainConfig(epochs=2, optimizer="sgd", learning_rate=0.1)),
+        RunConfig(data=DataConfig(limit=500, val_size=0), train=TrainConfig(epochs=1, learning_rate=1e30)),
+    ]
+    with RunStore.open(home) as store:
+        statuses = [execute_run(c, store=store).status for c in configs]
+    assert statuses == ["completed", "completed", "diverged"]
+    return home
+
+
+def _ok(result):
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_list_shows_every_run(home):
+    out = _ok(cli(home, "runs", "list"))
+    for text in ("784-64-10 relu", "784-64-64-10 relu", "completed", "diverged", "2/2"):
+        assert text in out
+    listed = json.loads(_ok(cli(home, "runs", "list", "--json")))
+    assert [r["id"] for r in listed] == [1, 2, 3]
+    assert [r["status"] for r in listed] == ["completed", "completed", "diverged"]
+    assert listed[0]["epochs_done"] == 2 and 0.5 < listed[0]["test_acc"] <= 1
+    assert listed[1]["config"]["train"]["optimizer"] == "sgd"
+
+
+def test_list_of_an_empty_store(tmp_path):
+    assert "no runs recorded yet" in _ok(cli(tmp_path, "runs", "list"))
+    assert json.loads(_ok(cli(tmp_path, "runs", "list", "--json"))) == []
+
+
+def test_show_prints_config_epochs_and_confusion(home):
+    out = _ok(cli(home, "runs", "show", "1"))
+    assert "run 1" in out and "model.hidden_sizes" in out and "confusion matrix" in out
+    assert "sha256 " in out and "train-images-idx3-ubyte.gz" in out
+    shown = json.loads(_ok(cli(home, "runs", "show", "2", "--json")))
+    with RunStore.open(home) as store:
+        run = store.get_run(2)
+    assert shown["epochs"] == run.epochs and shown["confusion"] == run.confusion and shown["id"] == 2
+    assert "lower learning rate" in _ok(cli(home, "runs", "show", "3"))
+
+
+def test_compare_highlights_differences_and_marks_the_best(home):
+    out = _ok(cli(home, "runs", "compare", "1", "2"))
+    assert "≠ model.hidden_sizes" in out and "≠ train.optimizer" in out and "≠ train.learning_rate" in out
+    assert "train.epochs" not in out  # equal settings are hidden by default
+    with RunStore.open(home) as store:
+        accs = [store.get_run(i).final["test_acc"] for i in (1, 2)]
+    best_line = next(line for line in out.splitlines() if "test accuracy" in line)
+    best_value = f"{100 * max(accs):.2f}% ★"
+    assert best_value in best_line and best_line.count("★") == 1
+    everything = _ok(cli(home, "runs", "compare", "1", "2", "3", "--all"))
+    assert "train.epochs" in everything and "diverged" in everything
+
+
+def test_export_csv_and_json(home, tmp_path):
+    text = _ok(cli(home, "runs", "export", "1", "--format", "csv"))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with RunStore.open(home) as store:
+        run = store.get_run(1)
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert [float(r["val_acc"]) for r in rows] == [e["val_acc"] for e in run.epochs]
+    assert list(rows[0]) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc",
+                             "lr", "seconds"]
+    target = tmp_path / "run1.json"
+    target.write_text("old contents")
+    result = cli(home, "runs", "export", "1", "--format", "json", "-o", str(target))
+    assert result.returncode == 0 and "wrote 2 epochs" in result.stderr
+    assert json.loads(target.read_text())["epochs"] == run.epochs
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run1.json"]  # no temporary file left
+
+
+def test_export_to_an_impossible_path_fails_cleanly(home, tmp_path):
+    result = cli(home, "runs", "export", "1", "-o", str(tmp_path / "missing" / "x.csv"))
+    assert result.returncode == 1 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_predict_draws_digits_with_labels(home):
+    out = _ok(cli(home, "predict", "--run", "1", "--index", "10", "--count", "3"))
+    assert "run 1" in out and "accuracy" in out
+    assert "#10 " in out and "#11 " in out and "#12 " in out and "#13 " not in out
+    assert out.count("\u2580") == 3 * 28 * 14  # three 28x28 digits in half blocks
+    wrong = _ok(cli(home, "predict", "--run", "2", "--wrong", "--count", "4"))
+    assert wrong.count("WRONG") == 4 and " ok" not in wrong
+
+
+def test_predict_refuses_a_run_without_a_model(home):
+    result = cli(home, "predict", "--run", "3")
+    assert result.returncode == 1 and "run 3 has no saved model (status diverged)" in result.stderr
+
+
+UNKNOWN = [
+    (["runs", "show", "42"], "unknown run id 42"),
+    (["runs", "compare", "1", "42"], "unknown run id 42"),
+    (["runs", "export", "42"], "unknown run id 42"),
+    (["runs", "delete", "42", "--yes"], "unknown run id 42"),
+    (["predict", "--run", "42"], "--run: unknown run id 42"),
+    (["runs", "show", "abc"], "ID: got 'abc'"),
+    (["runs", "compare", "1"], "at least two"),
+    (["runs", "export", "1", "--format", "xml"], "--format"),
+    (["predict", "--run", "1", "--index", "10000"], "--index: got 10000, expected 0 to 9999"),
+    (["predict", "--run", "1", "--index", "-1"], "--index: got '-1'"),
+    (["predict", "--run", "1", "--index", "1", "--wrong"], "not allowed"),
+    (["predict"], "--run"),
+]
+
+
+@pytest.mark.parametrize("args, message", UNKNOWN, ids=[" ".join(a) for a, _ in UNKNOWN])
+def test_bad_ids_and_values_exit_2_naming_them(home, args, message):
+    result = cli(home, *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_delete_asks_and_removes_run_and_model(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        finished = execute_run(RunConfig(data=DataConfig(limit=300, val_size=0), train=TrainConfig(epochs=1)),
+                               store=store)
+        model = store.get_run(finished.run_id).model_path
+    refused = cli(tmp_path, "runs", "delete", "1", input="n\n")
+    assert refused.returncode == 1 and "delete run 1" in refused.stdout and "nothing deleted" in refused.stderr
+    assert cli(tmp_path, "runs", "delete", "1", input="").returncode == 1  # no answer is no
+    assert (tmp_path / "models" / "1.npz").is_file() and model.endswith("1.npz")
+    assert _ok(cli(tmp_path, "runs", "delete", "1", input="y\n")) .startswith("delete run 1")
+    assert not (tmp_path / "models" / "1.npz").exists()
+    assert json.loads(_ok(cli(tmp_path, "runs", "list", "--json"))) == []
+
+
+def test_delete_with_yes_does_not_ask(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        execute_run(RunConfig(data=DataConfig(limit=300, val_size=0), train=TrainConfig(epochs=1)), store=store)
+    result = cli(tmp_path, "runs", "delete", "1", "--yes")
+    assert result.returncode == 0 and result.stdout == "" and "deleted run 1" in result.stderr

@@ -1,0 +1,169 @@
+"""`mnist-tui train` in a subprocess: JSON and table output, every flag, bad input, Ctrl-C, SIGKILL, two at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+
+from cli_helpers import cli, json_lines, start, train_json
+from runs.store import RunStore
+
+QUICK = ("--limit", "1000", "--val-size", "500", "--epochs", "2")
+EPOCH_KEYS = {"event", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds"}
+
+
+def test_json_lines_give_each_epoch_and_a_summary_with_the_stored_run_id(tmp_path):
+    lines = train_json(tmp_path, *QUICK)
+    epochs, summary = lines[:-1], lines[-1]
+    assert [e["epoch"] for e in epochs] == [1, 2] and all(set(e) == EPOCH_KEYS for e in epochs)
+    assert all(e["event"] == "epoch" for e in epochs)
+    assert set(summary) == {"event", "run_id", "status", "test_acc", "epochs", "seconds"}
+    assert summary["event"] == "summary" and summary["status"] == "completed" and summary["epochs"] == 2
+    with RunStore.open(tmp_path) as store:
+        run = store.get_run(summary["run_id"])
+    assert run.status == "completed"
+    assert [e["val_acc"] for e in run.epochs] == [e["val_acc"] for e in epochs]
+    assert run.final["test_acc"] == summary["test_acc"] > 0.5
+
+
+def test_every_flag_reaches_the_stored_config(tmp_path):
+    data_dir = os.path.join(os.environ["MNIST_TUI_DATA"], "mnist")
+    summary = train_json(
+        tmp_path, "--hidden-sizes", "32,16", "--activation", "sigmoid", "--init", "gaussian",
+        "--optimizer", "sgd", "--momentum", "0.5", "--lr", "0.2", "--lr-decay", "--decay-rate", "0.9",
+        "--epochs", "1", "--batch-size", "64", "--l1", "--l1-lambda", "0.0001", "--l2-lambda", "0.001",
+        "--seed", "5", "--dataset", "mnist", "--data-dir", data_dir, "--normalization", "normal",
+        "--val-size", "300", "--limit", "700",
+    )[-1]
+    with RunStore.open(tmp_path) as store:
+        run = store.get_run(summary["run_id"])
+    assert run.config == {
+        "data": {"dataset": "mnist", "normalization": "normal", "val_size": 300, "limit": 700, "data_dir": data_dir},
+        "model": {"hidden_sizes": [32, 16], "activation": "sigmoid", "init": "gaussian", "input_size": 784,
+                  "num_classes": 10},
+        "train": {"optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.2, "batch_size": 64, "epochs": 1,
+                  "schedule": "decay", "decay_rate": 0.9, "l1": True, "l1_lambda": 0.0001, "l2_lambda": 0.001,
+                  "seed": 5},
+    }
+    assert run.dataset["source"] == {"kind": "data-dir", "path": data_dir}
+
+
+def test_presets_and_defaults(tmp_path):
+    summary = train_json(tmp_path, "--hidden-layers", "0", "--no-lr-decay", "--limit", "500", "--epochs", "1")[-1]
+    with RunStore.open(tmp_path) as store:
+        config = store.get_run(summary["run_id"]).run_config
+    assert config.model.hidden_sizes == () and config.train.schedule == "constant"
+    assert config.train.batch_size == 32 and config.train.learning_rate == 0.03  # TrainConfig defaults
+
+
+def test_table_output_for_people(tmp_path):
+    result = cli(tmp_path, "train", "--hidden-layers", "2", *QUICK)
+    assert result.returncode == 0, result.stderr
+    assert "784-64-64-10 relu" in result.stdout and "run 1 completed" in result.stdout
+    assert "epoch" in result.stdout and "test acc" in result.stdout
+
+
+BAD_INPUT = [
+    (["--epochs", "abc"], "--epochs", "'abc'"),
+    (["--epochs", "-1"], "--epochs", "'-1'"),
+    (["--epochs", "0"], "--epochs", "'0'"),
+    (["--batch-size", "0"], "--batch-size", "'0'"),
+    (["--lr", "-0.5"], "--lr", "'-0.5'"),
+    (["--lr", "nan"], "--lr", "'nan'"),
+    (["--activation", "softplus"], "--activation", "'softplus'"),
+    (["--optimizer", "adam"], "--optimizer", "'adam'"),
+    (["--hidden-layers", "3"], "--hidden-layers", "3"),
+    (["--hidden-sizes", "64,zero"], "--hidden-sizes", "'64,zero'"),
+    (["--hidden-sizes", "64,0"], "--hidden-sizes", "'64,0'"),
+    (["--schedule", "step"], "--schedule", "'step'"),
+    (["--lr-decay", "--schedule", "cosine"], "--schedule", "'cosine'"),
+    (["--momentum", "1.5"], "--momentum", "1.5"),
+    (["--normalization", "minmax"], "--normalization", "'minmax'"),
+    (["--dataset", "cifar"], "--dataset", "'cifar'"),
+    (["--limit", "0"], "--limit", "'0'"),
+    (["--val-size", "60000"], "--val-size", "60000"),
+    (["--seed", "-3"], "--seed", "'-3'"),
+    (["--l1-lambda", "x"], "--l1-lambda", "'x'"),
+    (["--hidden-layers", "1", "--hidden-sizes", "8"], "--hidden-sizes", "not allowed"),
+]
+
+
+@pytest.mark.parametrize("args, flag, value", BAD_INPUT, ids=[" ".join(a) for a, _, _ in BAD_INPUT])
+def test_bad_values_exit_2_naming_the_flag(tmp_path, args, flag, value):
+    result = cli(tmp_path, "train", *args)
+    assert result.returncode == 2
+    assert flag in result.stderr and value in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "runs.sqlite3").exists()  # nothing recorded, nothing created
+
+
+def test_missing_data_exits_1_with_the_folder_named_and_records_nothing(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli(tmp_path, "train", "--json", "--data-dir", str(empty), "--epochs", "1")
+    assert result.returncode == 1 and str(empty) in result.stderr and "Traceback" not in result.stderr
+    summary = json_lines(result.stdout)[-1]
+    assert summary["run_id"] is None and summary["status"] == "failed"
+    with RunStore.open(tmp_path) as store:
+        assert store.list_runs() == []
+
+
+def test_damaged_store_is_reported_and_left_alone(tmp_path):
+    db = tmp_path / "runs.sqlite3"
+    db.write_bytes(b"not a database at all" * 10)
+    result = cli(tmp_path, "train", *QUICK)
+    assert result.returncode == 1 and str(db) in result.stderr and "not an SQLite database" in result.stderr
+    assert db.read_bytes() == b"not a database at all" * 10
+
+
+LONG = ("--json", "--limit", "10000", "--val-size", "1000", "--epochs", "40", "--batch-size", "16")
+
+
+def _first_epoch_line(proc) -> dict:
+    line = proc.stdout.readline()
+    assert line, proc.stderr.read()
+    return json.loads(line)
+
+
+def test_sigkill_mid_run_leaves_an_interrupted_run_with_its_epochs(tmp_path):
+    proc = start(tmp_path, "train", *LONG)
+    first = _first_epoch_line(proc)
+    assert first["epoch"] == 1
+    proc.kill()
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+    with RunStore.open(tmp_path) as store:
+        (run,) = store.list_runs()
+        assert store.recovered == [run.id]
+    assert run.status == "interrupted"
+    assert 1 <= len(run.epochs) < 40 and run.epochs[0]["val_acc"] == first["val_acc"]
+    listed = cli(tmp_path, "runs", "list", "--json")
+    assert json.loads(listed.stdout)[0]["status"] == "interrupted"
+
+
+def test_ctrl_c_records_the_run_cancelled(tmp_path):
+    proc = start(tmp_path, "train", *LONG)
+    _first_epoch_line(proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    summary = json_lines(out)[-1]
+    assert summary["status"] == "cancelled" and "cancelled" in err
+    with RunStore.open(tmp_path) as store:
+        run = store.get_run(summary["run_id"])
+    assert run.status == "cancelled" and len(run.epochs) == summary["epochs"] >= 1
+    assert run.model_path and os.path.isfile(run.model_path)
+
+
+def test_two_train_processes_at_once_both_complete(tmp_path):
+    procs = [start(tmp_path, "train", "--json", *QUICK, "--epochs", "3", "--seed", str(s)) for s in (1, 2)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [r[1] for r in results]
+    ids = sorted(json_lines(out)[-1]["run_id"] for out, _ in results)
+    with RunStore.open(tmp_path) as store:
+        runs = store.list_runs()
+    assert sorted(r.id for r in runs) == ids == [1, 2]
+    assert all(r.status == "completed" and [e["epoch"] for e in r.epochs] == [1, 2, 3] for r in runs)
