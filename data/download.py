@@ -159,7 +159,7 @@ def download_dataset(
                 continue
             download_file(filename, sha256, dest, mirrors, timeout=timeout, progress=progress)
     except DownloadError as e:
-        raise DownloadError(f"{spec.name}: {e}\n{supply_hint(spec)}") from None
+        raise DownloadError(f"{spec.name}: {e}\n{supply_hint(spec, suggest_download=False)}") from None
     except OSError as e:
         raise DownloadError(f"{spec.name}: cannot write to {dest}: {e.strerror or e}") from None
     return dest

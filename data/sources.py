@@ -118,10 +118,13 @@ def locate(
     )
 
 
-def supply_hint(spec: DatasetSpec) -> str:
-    """How a user gets the files onto the machine without the downloader."""
-    return (
-        f"Run `mnist-tui data download --dataset {spec.name}`, or get the four files "
-        f"({', '.join(spec.files.values())}) by hand and either put them in a folder and pass "
-        f"--data-dir DIR, or copy them into {dataset_cache_dir(spec.name)}"
+def supply_hint(spec: DatasetSpec, *, suggest_download: bool = True) -> str:
+    """How a user gets the files onto the machine, with or without the downloader."""
+    by_hand = (
+        f"get the four files ({', '.join(spec.files.values())}, e.g. from {spec.mirrors[0]} "
+        f"on a machine with internet access) and either put them in a folder and pass --data-dir DIR, "
+        f"or copy them into {dataset_cache_dir(spec.name)}"
     )
+    if suggest_download:
+        return f"Run `mnist-tui data download --dataset {spec.name}`, or {by_hand}"
+    return f"To supply the files by hand, {by_hand}"

@@ -18,7 +18,6 @@ from data.errors import SplitError
 
 NORMALIZATIONS = ("simple", "normal")
 CHUNK_ROWS = 4096
-PIXELS = 28 * 28
 
 
 @dataclass(frozen=True)
@@ -56,14 +55,15 @@ class Normalization:
         return ((np.arange(256, dtype=np.float64) - self.mean) / self.std).astype(np.float32)
 
     def apply(self, images: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """float32 (n, 784) C-contiguous rows of uint8 `images` (optionally only `rows` of them)."""
+        """float32 (n, pixels) C-contiguous rows of uint8 `images` (optionally only `rows` of them)."""
         table = self.table()
         n = len(images) if rows is None else len(rows)
-        out = np.empty((n, PIXELS), dtype=np.float32)
+        pixels = int(np.prod(images.shape[1:]))
+        out = np.empty((n, pixels), dtype=np.float32)
         for start in range(0, n, CHUNK_ROWS):
             stop = min(start + CHUNK_ROWS, n)
             chunk = images[start:stop] if rows is None else images[rows[start:stop]]
-            np.take(table, chunk.reshape(stop - start, PIXELS), out=out[start:stop], mode="clip")
+            np.take(table, chunk.reshape(stop - start, pixels), out=out[start:stop], mode="clip")
         return out
 
     def to_dict(self) -> dict[str, Any]:
