@@ -1,0 +1,185 @@
+"""The dashboard: Train, Confusion and History tabs over one run store."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from multiprocessing import resource_tracker
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from runs.config import RunConfig
+from runs.store import RunStore, StoreError
+from tui.dialogs.confirm import ConfirmDialog
+from tui.messages import RunEnded
+from tui.settings import load_options
+from tui.widgets.confusion_pane import ConfusionPane
+from tui.widgets.history_pane import HistoryPane
+from tui.widgets.train_pane import TrainPane
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class MnistTuiApp(App[int]):
+    """Design, train and compare small neural networks on MNIST."""
+
+    TITLE = "mnist-tui"
+    SUB_TITLE = "train small networks on MNIST, live"
+    CSS_PATH = [STYLES / "app.tcss"]
+
+    BINDINGS = [
+        Binding("f2", "show_tab('train')", "Train", tooltip="Show the Train tab"),
+        Binding("f3", "show_tab('confusion')", "Confusion", tooltip="Show the confusion matrix of the last run"),
+        Binding("f4", "show_tab('history')", "History", tooltip="Show every run in the store"),
+        Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
+        Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
+        Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks first while a run is going)"),
+    ]
+
+    def __init__(
+        self,
+        store: RunStore,
+        *,
+        data_dir: str | None = None,
+        runner: str = "process",
+        initial: RunConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        """The run store every pane reads (the run itself writes through its own connection)."""
+        self._data_dir = data_dir
+        self._runner = runner
+        self._initial = initial
+        self._clock = clock
+        self._quit_when_run_ends = False
+        if runner == "process":
+            # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
+            # multiprocessing's resource tracker passes stderr's fd to its helper: start it now.
+            resource_tracker.ensure_running()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="train", id="tabs"):
+            with TabPane("Train", id="train"):
+                yield TrainPane(self._initial, data_dir=self._data_dir, runner=self._runner, clock=self._clock)
+            with TabPane("Confusion", id="confusion"):
+                yield ConfusionPane(self.store)
+            with TabPane("History", id="history"):
+                yield HistoryPane(self.store)
+        yield Footer()
+
+    @property
+    def train_pane(self) -> TrainPane:
+        return self.query_one(TrainPane)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists every dashboard action next to Textual's own."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action != "quit":
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({binding.key})", partial(self.run_action, binding.action))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Start and Cancel show as unavailable (dimmed) when they do not apply."""
+        if action == "start_run":
+            return None if self.train_pane.running else True
+        if action == "cancel_run":
+            return True if self.train_pane.running else None
+        return True
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_start_run(self) -> None:
+        self.action_show_tab("train")
+        self.train_pane.start()
+        self.refresh_bindings()
+
+    def action_cancel_run(self) -> None:
+        self.train_pane.cancel()
+
+    def action_reset_options(self) -> None:
+        if self.train_pane.running:
+            self.notify("The options stay as they are while a run is going.", severity="warning")
+            return
+        self.train_pane.options.load_config(RunConfig())
+        self.notify("Options reset to the defaults.")
+
+    async def action_quit(self) -> None:
+        """Quit at once, or while a run is going ask, cancel it and quit once it is recorded."""
+        if not self.train_pane.running:
+            self.exit(0)
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self._quit_when_run_ends = True
+                self.train_pane.cancel()
+                self.notify("Cancelling the run; quitting once it is recorded…")
+
+        self.push_screen(
+            ConfirmDialog(
+                "A run is still training",
+                "Quit anyway? The run stops after its current batch and is kept in the history as cancelled, "
+                "with the epochs it finished.",
+                "Cancel run and quit",
+                "Keep training",
+            ),
+            answered,
+        )
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        finished = message.event
+        if finished.run_id is not None and finished.status == "failed":
+            self.store.recover_interrupted()  # a child that died leaves its run 'running'
+        if finished.run_id is not None and finished.status in ("completed", "cancelled"):
+            self.query_one(ConfusionPane).show_run(finished.run_id)
+        if finished.status == "failed" and finished.message:
+            self.notify(finished.message, title="Run failed", severity="error", timeout=10)
+        elif finished.status == "diverged":
+            self.notify(finished.message, title="Run diverged", severity="error", timeout=10)
+        self.refresh_bindings()
+        if self._quit_when_run_ends:
+            self.exit(0)
+
+    def on_history_pane_load_options(self, message: HistoryPane.LoadOptions) -> None:
+        if self.train_pane.running:
+            self.notify("Wait for the current run to end before loading other options.", severity="warning")
+            return
+        try:
+            config = RunConfig.from_dict(message.config)
+        except (ValueError, TypeError) as error:
+            self.notify(f"That run's options cannot be loaded: {error}", severity="error")
+            return
+        self.train_pane.options.load_config(config)
+        self.action_show_tab("train")
+        self.notify("Options loaded: change what you like and press F5 to train.")
+
+    def on_history_pane_show_confusion(self, message: HistoryPane.ShowConfusion) -> None:
+        self.action_show_tab("confusion")
+        self.query_one(ConfusionPane).show_run(message.run_id)
+
+
+def run_dashboard(data_dir: str | None = None) -> int:
+    """Open the store and run the app; a store that cannot be opened is reported, not raised."""
+    try:
+        store = RunStore.open()
+    except StoreError as error:
+        print(f"mnist-tui: {error}", file=sys.stderr)
+        return 1
+    initial, problem = load_options()
+    app = MnistTuiApp(store, data_dir=data_dir, initial=initial)
+    if problem:
+        app.call_later(app.notify, problem, severity="warning", timeout=10)
+    try:
+        return app.run() or 0
+    finally:
+        store.close()

@@ -1,0 +1,190 @@
+"""The Train tab: options on the left; the run, its epochs and its curves on the right.
+
+It owns the current run: starts it in a thread worker (which drives a ProcessRun or ThreadRun),
+turns the run's events into messages, and shows them. Nothing else touches the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Button
+from textual.worker import Worker, WorkerState
+
+from data.errors import DataError
+from data.registry import get_spec
+from data.sources import dataset_cache_dir, locate, supply_hint
+from runs.config import RunConfig
+from runs.events import RunFinished
+from tui.dialogs.confirm import ConfirmDialog
+from tui.messages import BatchProgressed, DataProgressed, EpochCompleted, RunBegan, RunEnded, message_for
+from tui.runners import RUNNERS
+from tui.settings import save_options
+from tui.widgets.curves import Curves
+from tui.widgets.metrics_table import MetricsTable
+from tui.widgets.options_panel import OptionsPanel
+from tui.widgets.run_panel import RunPanel
+
+
+class TrainPane(Widget):
+    """Design a network, train it, watch it learn."""
+
+    DEFAULT_CSS = """
+    TrainPane { height: 1fr; }
+    TrainPane > Horizontal { height: 1fr; }
+    TrainPane #train-right { width: 1fr; height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        initial: RunConfig | None = None,
+        *,
+        data_dir: str | None = None,
+        runner: str = "process",
+        clock: Callable[[], float] = time.monotonic,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._initial = initial
+        self._data_dir = data_dir
+        self._runner = RUNNERS[runner]
+        self._clock = clock
+        self._run: Any = None
+        self._records: list[dict[str, Any]] = []
+        self.last_finished: RunFinished | None = None
+        """How the most recent run ended (None before the first)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield OptionsPanel(self._initial, data_dir=self._data_dir, id="options")
+            with Vertical(id="train-right"):
+                yield RunPanel(clock=self._clock, id="run-panel")
+                yield MetricsTable(id="metrics")
+                yield Curves(id="curves")
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    @property
+    def options(self) -> OptionsPanel:
+        return self.query_one(OptionsPanel)
+
+    @property
+    def run_panel(self) -> RunPanel:
+        return self.query_one(RunPanel)
+
+    @on(OptionsPanel.Changed)
+    def _options_changed(self, event: OptionsPanel.Changed) -> None:
+        self.run_panel.set_startable(event.config is not None)
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.start()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.cancel()
+
+    def start(self) -> None:
+        """Start a run with the current options, first offering a download if the data is missing."""
+        config = self.options.config
+        if self.running:
+            self.notify("A run is already going; cancel it first (F6).", severity="warning")
+            return
+        if config is None:
+            self.notify(self.options.error or "Fix the options first.", severity="error")
+            return
+        try:
+            locate(get_spec(config.data.dataset), config.data.data_dir)
+        except DataError as error:
+            if config.data.data_dir is not None:
+                self._show_finished(RunFinished(None, "failed", str(error)))
+                return
+            self._offer_download(config, str(error))
+            return
+        self._launch(config)
+
+    def _offer_download(self, config: RunConfig, problem: str) -> None:
+        spec = get_spec(config.data.dataset)
+        body = (
+            f"{problem}\n\nDownload the four {spec.name} files (about 12 MB compressed) from "
+            f"{spec.mirrors[0]} into {dataset_cache_dir(spec.name)} and start the run?"
+        )
+
+        def answered(download: bool | None) -> None:
+            if download:
+                self._launch(config)
+            else:
+                self._show_finished(RunFinished(None, "failed", "No data to train on. " + supply_hint(spec)))
+
+        self.app.push_screen(ConfirmDialog(f"{spec.name} is not on this machine", body, "Download", "Not now"), answered)
+
+    def _launch(self, config: RunConfig) -> None:
+        try:
+            save_options(config)
+        except OSError as error:
+            self.notify(f"Could not remember these options: {error}", severity="warning")
+        self._records = []
+        self.query_one(MetricsTable).reset()
+        self.query_one(Curves).show([])
+        self.run_panel.begin(config.train.epochs)
+        try:
+            run = self._runner(config)
+        except Exception as error:  # noqa: BLE001 - e.g. no process could be created: say so, keep going
+            self._show_finished(RunFinished(None, "failed", f"The run could not be started: {type(error).__name__}: {error}"))
+            return
+        self._run = run
+        self.run_worker(lambda: run.execute(self._post_event), thread=True, exclusive=True, group="run", name="training", exit_on_error=False)
+
+    def _post_event(self, event: Any) -> None:
+        """Called in the worker thread; post_message is thread-safe."""
+        self.post_message(message_for(event))
+
+    def cancel(self) -> bool:
+        """Ask the run to stop; True if there was one."""
+        if self._run is None:
+            return False
+        self._run.cancel()
+        self.run_panel.cancelling()
+        return True
+
+    def on_data_progressed(self, message: DataProgressed) -> None:
+        self.run_panel.data_progress(message.event)
+
+    def on_run_began(self, message: RunBegan) -> None:
+        self.run_panel.run_started(message.event)
+
+    def on_batch_progressed(self, message: BatchProgressed) -> None:
+        if self.run_panel.state == "training":
+            self.run_panel.batch_progress(message.event)
+
+    def on_epoch_completed(self, message: EpochCompleted) -> None:
+        record = message.event.record
+        self._records.append(record)
+        self.query_one(MetricsTable).add_record(record)
+        self.query_one(Curves).show(self._records)
+        self.run_panel.epoch_done(record["epoch"])
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self._run = None
+        self._show_finished(message.event)
+
+    def _show_finished(self, finished: RunFinished) -> None:
+        self.last_finished = finished
+        self.run_panel.finished(finished)
+        self.run_panel.set_startable(self.options.config is not None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failure of the worker itself (not of the run, which execute_run reports) ends the run as failed."""
+        if event.worker.group == "run" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._run = None
+            finished = RunFinished(None, "failed", f"The run could not be executed: {type(error).__name__}: {error}")
+            self.post_message(RunEnded(finished))
