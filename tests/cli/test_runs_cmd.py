@@ -104,7 +104,7 @@ def test_predict_draws_digits_with_labels(home):
     assert "#10 " in out and "#11 " in out and "#12 " in out and "#13 " not in out
     assert out.count("\u2580") == 3 * 28 * 14  # three 28x28 digits in half blocks
     wrong = _ok(cli(home, "predict", "--run", "2", "--wrong", "--count", "4"))
-    assert wrong.count("WRONG") == 4 and " ok" not in wrong
+    assert wrong.count("✗") == 4 and "✓" not in wrong
 
 
 def test_predict_refuses_a_run_without_a_model(home):
@@ -153,3 +153,11 @@ def test_delete_with_yes_does_not_ask(tmp_path):
         execute_run(RunConfig(data=DataConfig(limit=300, val_size=0), train=TrainConfig(epochs=1)), store=store)
     result = cli(tmp_path, "runs", "delete", "1", "--yes")
     assert result.returncode == 0 and result.stdout == "" and "deleted run 1" in result.stderr
+
+
+def test_predict_names_fashion_classes(tmp_path):
+    config = RunConfig(data=DataConfig(dataset="fashion-mnist", limit=500, val_size=0), train=TrainConfig(epochs=1))
+    with RunStore.open(tmp_path) as store:
+        assert execute_run(config, store=store).status == "completed"
+    out = _ok(cli(tmp_path, "predict", "--run", "1", "--count", "2"))
+    assert "fashion-mnist test set" in out and "true 9" in out and "/Ankle boot" in out  # test image 0 is a boot

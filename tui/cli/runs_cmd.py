@@ -100,15 +100,16 @@ def list_runs(args: argparse.Namespace) -> int:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
             return common.EXIT_OK
         table = Table(title=f"runs in {store.path}")
-        for name, justify in (("id", "right"), ("started (UTC)", "left"), ("dataset", "left"),
-                              ("network", "left"), ("options", "left"), ("epochs", "right"),
-                              ("best val", "right"), ("test acc", "right"), ("time", "right"), ("status", "left")):
-            table.add_column(name, justify=justify)
+        for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
+                                    ("dataset", "left", False), ("network", "left", True), ("options", "left", True),
+                                    ("epochs", "right", False), ("best val", "right", False),
+                                    ("test acc", "right", False), ("time", "right", False), ("status", "left", False)):
+            table.add_column(name, justify=justify, no_wrap=not wrap)
         for run in runs:
             s = summarize(run)
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
             table.add_row(
-                str(run.id), run.started_at[:19].replace("T", " "), s.dataset, s.architecture, s.options,
+                str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
                 f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s",
                 _status(run.status),
             )
@@ -231,7 +232,7 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
         ("test loss", [f.get("test_loss") for f in finals], False, common.number),
         ("best val accuracy", [s.best_val for s in summaries], True, common.percent),
         ("epochs done", [s.epochs_done for s in summaries], None, str),
-        ("training time (s)", [s.seconds for s in summaries], False, lambda v: f"{v:.1f}"),
+        ("training time (s)", [s.seconds for s in summaries], None, lambda v: f"{v:.1f}"),
     ]
     table = Table(title=f"final metrics ({BEST_MARK.strip()} = best)")
     table.add_column("metric")

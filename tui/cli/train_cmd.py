@@ -163,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
 
 
+def _epochs(n: int) -> str:
+    return f"{n} epoch" + ("" if n == 1 else "s")
+
+
 class JsonView:
     """One JSON object per line on stdout, flushed at once so a reader sees each epoch as it ends."""
 
@@ -222,6 +226,8 @@ class TableView:
 
     def __exit__(self, *exc: object) -> None:
         self.live.__exit__(*exc)
+        if not self.console.is_terminal:
+            self.console.line()  # rich ends the line itself only on a terminal
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, DataProgress):
@@ -244,7 +250,7 @@ class TableView:
                 f"{r['lr']:.4g}", f"{r['seconds']:.1f}",
             )
         elif isinstance(event, RunFinished):
-            self.progress.update(self.task, visible=False)
+            self.live.update(self.table, refresh=True)
 
     def summary(self, finished: RunFinished, seconds: float) -> None:
         if finished.run_id is None:
@@ -252,6 +258,6 @@ class TableView:
         acc = finished.final.get("test_acc")
         self.console.print(
             f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)} · "
-            f"{finished.final.get('epochs', 0)} epochs in {seconds:.1f} s · "
+            f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
