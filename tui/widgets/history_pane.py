@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Input, Static
 from runs.export import export_text
 from runs.store import RunStore, StoreError
 from tui.run_summary import RunSummary, summarize
-from tui.widgets.history_dialogs import ExportDialog, YesNoDialog
+from tui.dialogs.confirm import ConfirmDialog
+from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
 MARK = "●"
@@ -343,8 +344,9 @@ class HistoryPane(Vertical):
         if run_id is None:
             return
         summary = next(s for s in self.summaries if s.id == run_id)
-        question = (f"Delete run {run_id} ({summary.architecture}, {summary.status}, "
-                    f"test {_pct(summary.test_acc) or '—'}) and its model file? This cannot be undone.")
+        body = (f"Run {run_id}: {summary.architecture}, {summary.options}, {summary.status}, "
+                f"test accuracy {_pct(summary.test_acc) or '—'}.\nIts epochs and its model file are "
+                "deleted; this cannot be undone.")
 
         def answer(yes: bool | None) -> None:
             if not yes:
@@ -358,7 +360,7 @@ class HistoryPane(Vertical):
             self.notify(f"Run {run_id} deleted.")
             self.refresh_runs()
 
-        self.app.push_screen(YesNoDialog(question), answer)
+        self.app.push_screen(ConfirmDialog(f"Delete run {run_id}?", body, yes="Delete", no="Keep"), answer)
 
     def action_export(self) -> None:
         run_id = self.current_run_id()

@@ -1,4 +1,4 @@
-"""Modal questions the run history asks: confirm a deletion, choose an export file."""
+"""The modal the run history asks for an export file (deletion uses tui.dialogs.confirm)."""
 
 from __future__ import annotations
 
@@ -10,66 +10,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-_DIALOG_CSS = """
-{name} {{
-    align: center middle;
-}}
-{name} > Vertical {{
-    width: 72;
-    height: auto;
-    border: thick $primary;
-    background: $surface;
-    padding: 1 2;
-}}
-{name} Horizontal {{
-    height: auto;
-    align-horizontal: right;
-    margin-top: 1;
-}}
-{name} Button {{
-    margin-left: 2;
-}}
-{name} .error {{
-    color: $error;
-    height: auto;
-}}
-"""
-
-
-class YesNoDialog(ModalScreen[bool]):
-    """Ask a yes/no question; dismisses with True only for an explicit yes."""
-
-    DEFAULT_CSS = _DIALOG_CSS.format(name="YesNoDialog")
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.question)
-            with Horizontal():
-                yield Button("Yes (y)", variant="error", id="yes")
-                yield Button("No (n)", variant="primary", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-
 class ExportDialog(ModalScreen[Path | None]):
     """Ask where to export; the suffix (.csv or .json) picks the format. Dismisses with None on cancel."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="ExportDialog")
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical {
+        width: 72; height: auto; border: thick $primary; background: $surface; padding: 1 2;
+    }
+    ExportDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    ExportDialog Button { margin-left: 2; }
+    ExportDialog #export-error { color: $error; height: auto; }
+    """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     SUFFIXES = (".csv", ".json")
 
@@ -82,7 +34,7 @@ class ExportDialog(ModalScreen[Path | None]):
         with Vertical():
             yield Label(self.title_text)
             yield Input(str(self.default), id="export-path")
-            yield Label("", classes="error", id="export-error")
+            yield Label("", id="export-error")
             with Horizontal():
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")

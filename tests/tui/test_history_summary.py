@@ -1,0 +1,66 @@
+"""One history line per run (tui.run_summary) and the history's filter and sort rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from nn_core.config import ModelConfig, TrainConfig
+from runs.config import DataConfig, RunConfig
+from runs.store import RunStore
+from tui.run_summary import architecture, class_names, options, summarize
+from tui.widgets.history_pane import matches, sort_summaries, unknown_fields
+
+from tui_history_helpers import fixed_store
+
+
+def test_architecture_and_options_labels():
+    assert architecture(RunConfig(model=ModelConfig(hidden_sizes=(128, 64), activation="tanh")).to_dict()) \
+        == "784-128-64-10 tanh"
+    assert architecture(RunConfig(model=ModelConfig(hidden_sizes=())).to_dict()) == "784-10"
+    config = RunConfig(
+        data=DataConfig(normalization="normal", limit=500),
+        train=TrainConfig(optimizer="sgd", learning_rate=0.1, batch_size=64, schedule="decay",
+                          l1=True, l1_lambda=1e-4, l2_lambda=0.001),
+    )
+    assert options(config.to_dict()) == "sgd lr 0.1 b64 decay L1 0.0001 L2 0.001 normal n=500"
+    assert options(RunConfig().to_dict()) == "momentum lr 0.03 b32 cosine"
+
+
+def test_class_names_per_dataset():
+    assert class_names("mnist") == tuple("0123456789")
+    assert class_names("fashion-mnist")[9] == "Ankle boot"
+
+
+def test_summaries_of_stored_runs(tmp_path: Path):
+    with fixed_store(tmp_path / "runs.sqlite3") as store:
+        first, second, third = (summarize(r) for r in store.list_runs())
+    assert first.started == datetime(2026, 3, 10, 9, 30, tzinfo=timezone.utc)
+    assert (first.best_val, first.best_epoch, first.last_val, first.test_acc) == (0.952, 3, 0.952, 0.9488)
+    assert (first.epochs_done, first.epochs_planned, first.seconds) == (3, 3, 7.5)
+    assert second.architecture == "784-128-64-10 relu" and second.options.startswith("sgd lr 0.1")
+    assert (third.status, third.dataset, third.test_acc, third.epochs_planned) == ("cancelled", "fashion-mnist", None, 5)
+    assert third.fields["limit"] == 20000 and third.fields["data.limit"] == 20000
+
+
+def test_runs_without_validation_are_ranked_by_test_accuracy(tmp_path: Path):
+    with RunStore.open(tmp_path / "runs.sqlite3") as store:
+        run_id = store.create_run(RunConfig(data=DataConfig(val_size=0)), {})
+        for epoch, acc in ((1, 0.9), (2, 0.93), (3, 0.92)):
+            store.add_epoch(run_id, {"epoch": epoch, "val_acc": None, "test_acc": acc, "seconds": 1.0})
+        summary = summarize(store.get_run(run_id))
+    assert (summary.best_val, summary.best_epoch, summary.last_val) == (0.93, 2, 0.92)
+
+
+def test_filters_and_sorting(tmp_path: Path):
+    with fixed_store(tmp_path / "runs.sqlite3") as store:
+        runs = [summarize(r) for r in store.list_runs()]
+    pick = lambda query: [s.id for s in runs if matches(s, query)]  # noqa: E731
+    assert pick("") == [1, 2, 3]
+    assert pick("SGD") == [2]
+    assert pick("learning_rate:0.1") == [2]
+    assert pick("train.learning_rate:0.03 status:compl") == [1]
+    assert pick("nosuchfield:1") == []
+    assert unknown_fields("nosuchfield:1 optimizer:sgd plain", runs) == ["nosuchfield"]
+    assert [s.id for s in sort_summaries(runs, "test", reverse=True)] == [2, 1, 3]  # no value: last
+    assert [s.id for s in sort_summaries(runs, "test", reverse=False)] == [1, 2, 3]
