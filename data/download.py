@@ -9,18 +9,21 @@ one DownloadError lists every URL tried with its error and how to supply the fil
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import http.client
 import os
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from data.errors import DataError, DownloadError
 from data.idx import content_sha256
 from data.registry import DatasetSpec
-from data.sources import dataset_cache_dir, supply_hint
+from data.sources import dataset_cache_dir, supply_hint, user_cache_root
 
 ENV_MIRRORS = "MNIST_TUI_MIRRORS"
 DEFAULT_TIMEOUT = 30.0
@@ -154,15 +157,36 @@ def download_dataset(
     dest = Path(dest_dir) if dest_dir is not None else dataset_cache_dir(spec.name)
     mirrors = mirrors or mirrors_for(spec)
     try:
-        for filename, sha256 in ((f, spec.sha256[f]) for f in spec.files.values()):
-            if (dest / filename).is_file() and _holds(dest / filename, sha256):
-                continue
-            download_file(filename, sha256, dest, mirrors, timeout=timeout, progress=progress)
+        with _exclusive(dest):
+            for filename, sha256 in ((f, spec.sha256[f]) for f in spec.files.values()):
+                if (dest / filename).is_file() and _holds(dest / filename, sha256):
+                    continue
+                download_file(filename, sha256, dest, mirrors, timeout=timeout, progress=progress)
     except DownloadError as e:
         raise DownloadError(f"{spec.name}: {e}\n{supply_hint(spec, suggest_download=False)}") from None
     except OSError as e:
         raise DownloadError(f"{spec.name}: cannot write to {dest}: {e.strerror or e}") from None
     return dest
+
+
+@contextmanager
+def _exclusive(dest: Path) -> Iterator[None]:
+    """Hold a lock on downloads into `dest`, so two runs starting at once do not share a .part file.
+
+    The lock file lives in the user cache (never in `dest`, which may be the user's own folder).
+    If it cannot be created, downloads proceed unlocked.
+    """
+    key = hashlib.sha1(os.path.abspath(dest).encode()).hexdigest()[:16]
+    lock_path = user_cache_root() / "locks" / f"download-{key}.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(lock_path, "a")
+    except OSError:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _holds(path: Path, sha256: str) -> bool:

@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -38,18 +37,6 @@ class Dataset:
         """Examples per class (10,) in the 'train' or 'test' file."""
         labels = self.train_labels if split == "train" else self.test_labels
         return np.bincount(labels, minlength=len(self.spec.class_names))
-
-    def describe(self) -> dict[str, Any]:
-        """Plain-type summary for the run store and the dashboard."""
-        return {
-            "name": self.spec.name,
-            "source": self.source.kind,
-            "path": str(self.source.path),
-            "downloaded": self.downloaded,
-            "train_size": len(self.train_labels),
-            "test_size": len(self.test_labels),
-            "checksums": dict(self.checksums),
-        }
 
 
 def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarray:

@@ -117,3 +117,26 @@ def test_offline_download_error_says_how_to_supply_files(tmp_path, monkeypatch, 
     assert "http://127.0.0.1:9/a/train-images-idx3-ubyte.gz" in message
     assert "http://127.0.0.1:9/b/train-images-idx3-ubyte.gz" in message
     assert "--data-dir" in message and str(fresh_cache / "datasets" / "fashion-mnist") in message
+
+
+def test_two_downloads_at_once_fetch_each_file_once(server, tmp_path, fresh_cache):
+    import threading
+
+    from data.download import download_dataset
+
+    dest, errors = tmp_path / "mnist", []
+
+    def download():
+        try:
+            download_dataset(MNIST, dest, mirrors=(server.url("ok"),))
+        except Exception as e:  # reported below; a thread cannot raise into the test
+            errors.append(e)
+
+    threads = [threading.Thread(target=download) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r[1] for r in server.requests) == sorted(f"mnist/{f}" for f in MNIST.files.values())
+    assert sorted(p.name for p in dest.iterdir()) == sorted(MNIST.files.values())

@@ -29,7 +29,6 @@ def test_real_dataset_from_env(name):
         assert dataset.class_counts("train").tolist() == MNIST_TRAIN_COUNTS
     else:
         assert dataset.class_counts("test").tolist() == [1000] * 10
-    assert dataset.describe()["source"] == "env"
 
 
 def test_second_load_maps_the_cache(tmp_path, fresh_cache):
