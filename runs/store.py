@@ -90,7 +90,7 @@ def _check_file(path: Path) -> None:
         raise StoreError(f"cannot read the run store {path}: {error.strerror}") from error
     if not head:
         return  # an empty file is an empty SQLite database
-    if not head.startswith(SQLITE_MAGIC[: len(head)]) or len(head) < len(SQLITE_MAGIC):
+    if not (head.startswith(SQLITE_MAGIC) or SQLITE_MAGIC.startswith(head)):
         raise StoreError(
             f"{path} is not an SQLite database (it does not start with 'SQLite format 3'); "
             "it was left untouched — move it away or set MNIST_TUI_HOME to another folder"

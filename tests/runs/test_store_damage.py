@@ -44,10 +44,11 @@ def test_truncated_store_is_refused_untouched(tmp_path):
     _assert_refused(path, "damaged or truncated")
 
 
-def test_store_cut_inside_its_header_is_refused(tmp_path):
+@pytest.mark.parametrize("size", [10, 60])
+def test_store_cut_inside_its_header_is_refused(tmp_path, size):
     path = tmp_path / "runs.sqlite3"
     _real_store(path, runs=1)
-    path.write_bytes(path.read_bytes()[:60])
+    path.write_bytes(path.read_bytes()[:size])
     _assert_refused(path, "truncated")
 
 
