@@ -94,3 +94,9 @@ def test_download_offline_is_a_clean_error(tmp_path):
     assert result.returncode == 1
     assert "http://127.0.0.1:9/train-images-idx3-ubyte.gz" in result.stderr
     assert "--data-dir" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_download_when_already_available_does_nothing():
+    result = data_cli("download")
+    assert result.returncode == 0, result.stderr
+    assert f"already available (env: {SHARED / 'mnist'})" in result.stdout

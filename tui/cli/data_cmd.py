@@ -54,7 +54,7 @@ def _download(args: argparse.Namespace) -> int:
         else:
             print(f"{spec.name} is already available ({source.describe()}); nothing to download")
             return 0
-    with _progress_bar() as progress:
+    with _ProgressBar() as progress:
         folder = download_dataset(spec, args.data_dir, progress=progress)
         load_dataset(spec.name, folder, download=False, progress=progress)
     print(f"{spec.name}: four verified files in {folder}")
@@ -110,7 +110,7 @@ def _size(path: Path) -> str:
     return f"{path.stat().st_size:,} B"
 
 
-class _progress_bar:
+class _ProgressBar:
     """A rich progress bar with one task per stage; usable as the data layer's progress callback."""
 
     def __enter__(self):
