@@ -118,6 +118,8 @@ async def test_a_run_without_model_file_or_matrix_says_so(tmp_path: Path, traine
             await pilot.press("enter")
             await pilot.pause()
             assert "has no model file" in str(app.query_one("#digit-title").render())
+            await pilot.press("right", "right", "right", "right", "enter")  # (0, 4) holds no image
+            assert str(app.query_one("#digit-title").render()) == "No test image of class 0 was predicted as 4."
             await open_run(pilot, 3)  # cancelled before its evaluation
             assert app.query_one(ConfusionMatrix).matrix is None
             assert "No confusion matrix" in str(app.query_one("#confusion-info").render())

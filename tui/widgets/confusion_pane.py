@@ -162,6 +162,10 @@ class ConfusionPane(Vertical):
         if run is None:
             return
         cell = (event.true, event.predicted)
+        if event.count == 0:
+            true, predicted = (self.names[i] for i in cell)
+            self.digits.message(f"No test image of class {true} was predicted as {predicted}.")
+            return
         if run.id in self._predictions:
             self._show_cell(self._predictions[run.id], *cell)
             return

@@ -64,6 +64,7 @@ class DigitView(VerticalScroll):
     DigitView > #digit-title {
         height: auto;
         color: $text-muted;
+        padding: 0 1;
     }
     DigitView ItemGrid {
         grid-gutter: 0 2;
