@@ -116,7 +116,6 @@ def download_file(
     tried = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + filename
-        error = "no attempt"
         for _attempt in range(2):
             before = part.stat().st_size if part.exists() else 0
             try:

@@ -12,7 +12,7 @@ import numpy as np
 
 from data import cache
 from data.download import DEFAULT_TIMEOUT, download_dataset
-from data.errors import ChecksumError, DataNotFoundError, IdxFormatError
+from data.errors import ChecksumError, DataError, DataNotFoundError, IdxFormatError
 from data.idx import check_counts, parse, read_content
 from data.registry import IMAGE_SHAPE, DatasetSpec, get_spec
 from data.sources import SYSTEM_ROOTS, Source, locate
@@ -43,10 +43,14 @@ def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarr
     """Decode the IDX file at `path` and check its content hash; the array views the content.
 
     Raises:
-        IdxFormatError: the file is not a valid IDX file of `kind`.
+        DataError: the file cannot be read;
+        IdxFormatError: it is not a valid IDX file of `kind`;
         ChecksumError: it is, but its content is not the expected one.
     """
-    content = read_content(path)
+    try:
+        content = read_content(path)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the file ({e.strerror or e})") from None
     array = parse(content, kind, path)
     got = hashlib.sha256(content).hexdigest()
     if got != sha256:

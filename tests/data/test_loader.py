@@ -132,3 +132,12 @@ def test_nothing_found_without_download(tmp_path, monkeypatch, fresh_cache):
 def test_shared_files_untouched():
     """The tests above copy before modifying; the shared folder keeps its own files only."""
     assert sorted(os.listdir(SHARED / "mnist")) == sorted(get_spec("mnist").files.values())
+
+
+def test_unreadable_file_is_a_data_error(tmp_path):
+    from data.errors import DataError
+    from data.loader import decode_verified
+
+    with pytest.raises(DataError, match="cannot read the file") as e:
+        decode_verified(tmp_path, "labels", "0" * 64)
+    assert str(tmp_path) in str(e.value)
