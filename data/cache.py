@@ -29,8 +29,12 @@ def arrays_dir() -> Path:
     return user_cache_root() / "arrays"
 
 
-def _source_key(path: Path) -> dict:
-    st = path.stat()
+def source_key(path: str | os.PathLike) -> dict:
+    """What identifies one state of a source file: absolute path, size and mtime (raises OSError).
+
+    Take it before reading the file, so a change during the decode is never recorded as verified.
+    """
+    st = os.stat(path)
     return {"path": os.path.abspath(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
@@ -57,10 +61,10 @@ def _map_npy(sha256: str, manifest: dict) -> np.ndarray | None:
     return array
 
 
-def lookup(path: str | os.PathLike, sha256: str) -> np.ndarray | None:
-    """The decoded array of `path` if it was verified to hold content `sha256` and is unchanged since."""
+def lookup(key: dict, sha256: str) -> np.ndarray | None:
+    """The decoded array of the source file `key` if it was verified to hold content `sha256`."""
     manifest = _read_manifest(sha256)
-    if manifest is None or _source_key(Path(path)) not in manifest.get("sources", []):
+    if manifest is None or key not in manifest.get("sources", []):
         return None
     return _map_npy(sha256, manifest)
 
@@ -76,8 +80,8 @@ def _atomic_write(target: Path, write) -> None:
         raise
 
 
-def remember(path: str | os.PathLike, sha256: str, array: np.ndarray) -> np.ndarray:
-    """Record that `path` holds verified content `sha256` decoding to `array`; return the cached map.
+def remember(key: dict, sha256: str, array: np.ndarray) -> np.ndarray:
+    """Record that source file `key` holds verified content `sha256` decoding to `array`; return the cached map.
 
     The `.npy` is rewritten only if it is not already a valid copy. If the cache cannot be
     written (read-only home, full disk) the in-memory `array` is returned and loads stay correct,
@@ -99,7 +103,6 @@ def remember(path: str | os.PathLike, sha256: str, array: np.ndarray) -> np.ndar
                 "npy_mtime_ns": st.st_mtime_ns,
                 "sources": [],
             }
-        key = _source_key(Path(path))
         sources = [s for s in manifest["sources"] if s.get("path") != key["path"]] + [key]
         manifest["sources"] = sources[-MAX_SOURCES:]
         text = json.dumps(manifest, indent=1).encode()

@@ -65,10 +65,14 @@ def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarr
 
 def load_file(path: Path, kind: str, sha256: str) -> np.ndarray:
     """The verified array of `path`: from the decoded-array cache if unchanged, else decoded now."""
-    cached = cache.lookup(path, sha256)
+    try:
+        key = cache.source_key(path)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the file ({e.strerror or e})") from None
+    cached = cache.lookup(key, sha256)
     if cached is not None:
         return cached
-    return cache.remember(path, sha256, decode_verified(path, kind, sha256))
+    return cache.remember(key, sha256, decode_verified(path, kind, sha256))
 
 
 def load_dataset(

@@ -49,11 +49,11 @@ def test_changed_source_is_verified_again(tmp_path, fresh_cache):
     folder = make_folder(tmp_path / "mnist", copy=(LABELS,))
     load_dataset("mnist", folder)
     sha = get_spec("mnist").sha256[LABELS]
-    assert cache.lookup(folder / LABELS, sha) is not None
+    assert cache.lookup(cache.source_key(folder / LABELS), sha) is not None
     os.utime(folder / LABELS, ns=(1, 1))
-    assert cache.lookup(folder / LABELS, sha) is None
+    assert cache.lookup(cache.source_key(folder / LABELS), sha) is None
     load_dataset("mnist", folder)
-    assert cache.lookup(folder / LABELS, sha) is not None
+    assert cache.lookup(cache.source_key(folder / LABELS), sha) is not None
     # Same size and a new mtime, but different content: the re-verification must refuse it.
     content = bytearray((folder / LABELS).read_bytes())
     content[-9] ^= 0xFF
@@ -77,10 +77,10 @@ def test_corrupt_cache_is_rebuilt(tmp_path, fresh_cache, damage):
         npy.unlink()
     else:
         (fresh_cache / "arrays" / f"{sha}.json").write_text("{not json")
-    assert cache.lookup(folder / LABELS, sha) is None
+    assert cache.lookup(cache.source_key(folder / LABELS), sha) is None
     again = load_dataset("mnist", folder)
     np.testing.assert_array_equal(again.test_labels, expected)
-    assert cache.lookup(folder / LABELS, sha) is not None
+    assert cache.lookup(cache.source_key(folder / LABELS), sha) is not None
 
 
 def test_read_only_data_folder(tmp_path, fresh_cache):
