@@ -56,6 +56,8 @@ class Normalization:
 
     def apply(self, images: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """float32 (n, pixels) C-contiguous rows of uint8 `images` (optionally only `rows` of them)."""
+        if images.dtype != np.uint8:
+            raise TypeError(f"Normalization.apply expects uint8 pixel values 0-255, got {images.dtype}")
         table = self.table()
         n = len(images) if rows is None else len(rows)
         pixels = int(np.prod(images.shape[1:]))

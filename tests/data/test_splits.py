@@ -76,6 +76,8 @@ def test_normalization_round_trips_through_a_dict():
     assert Normalization.from_dict(norm.to_dict()) == norm
     images = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
     np.testing.assert_allclose(norm.apply(images).ravel(), (np.arange(256) - 33.3) / 78.5, rtol=1e-6)
+    with pytest.raises(TypeError, match="expects uint8"):
+        norm.apply(images.astype(np.float32))
     with pytest.raises(SplitError, match="normalization"):
         Normalization.from_dict({"kind": "normal", "mean": 0})
     with pytest.raises(SplitError, match="std > 0"):
