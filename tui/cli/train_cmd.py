@@ -256,8 +256,9 @@ class TableView:
         if finished.run_id is None:
             return
         acc = finished.final.get("test_acc")
+        stopped = "" if finished.status == "completed" else " (the model as it stopped)"
         self.console.print(
-            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)} · "
+            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{stopped} · "
             f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
