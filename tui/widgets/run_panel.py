@@ -140,6 +140,10 @@ class RunPanel(Widget):
     def cancelling(self) -> None:
         self._show("cancelling", "Cancelling… (finishing the current batch)")
 
+    def notice(self, text: str, message: str) -> None:
+        """Back to ready with an explanation (e.g. the data was not downloaded)."""
+        self._show("ready", text, message)
+
     def finished(self, event: RunFinished) -> None:
         final = event.final or {}
         if event.status == "completed":

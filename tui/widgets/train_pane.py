@@ -122,7 +122,7 @@ class TrainPane(Widget):
             if download:
                 self._launch(config)
             else:
-                self._show_finished(RunFinished(None, "failed", "No data to train on. " + supply_hint(spec)))
+                self.run_panel.notice(f"No {spec.name} data yet", supply_hint(spec))
 
         self.app.push_screen(ConfirmDialog(f"{spec.name} is not on this machine", body, "Download", "Not now"), answered)
 

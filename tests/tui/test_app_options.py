@@ -1,0 +1,114 @@
+"""Options panel scenarios driven by keys: valid values build the RunConfig, invalid ones block Start."""
+
+from __future__ import annotations
+
+import json
+
+from app_driver import SIZE, make_app, pilot_test
+from textual.widgets import Button, Input, Select
+
+from runs.config import RunConfig
+from tui.settings import load_options, save_options
+from tui.widgets.history_pane import HistoryPane
+
+
+async def replace_text(pilot, selector: str, text: str) -> None:
+    """Click the input, clear it with keys and type `text`."""
+    await pilot.click(selector)
+    field = pilot.app.query_one(selector, Input)
+    await pilot.press("end", *["backspace"] * len(field.value), *list(text))
+    await pilot.pause()
+
+
+@pilot_test
+async def test_invalid_epochs_blocks_start_until_fixed(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        start = app.query_one("#start", Button)
+        assert not start.disabled
+        await replace_text(pilot, "#opt-epochs", "0")
+        error = str(app.query_one("#options-error").render())
+        assert "Epochs" in error and "expected" in error and ">= 1" in error
+        assert start.disabled
+        await pilot.press("f5")  # refused: no run starts
+        await pilot.pause()
+        assert not app.train_pane.running and app.store.list_runs() == []
+        await replace_text(pilot, "#opt-epochs", "3")
+        assert not start.disabled
+        assert app.train_pane.options.config.train.epochs == 3
+
+
+@pilot_test
+async def test_text_in_a_number_field_names_the_field(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await replace_text(pilot, "#opt-learning_rate", "fast")
+        error = str(app.query_one("#options-error").render())
+        assert error.startswith("Learning rate: 'fast'") and "a number" in error
+        assert app.query_one("#opt-learning_rate", Input).has_class("-invalid")
+        assert app.query_one("#start", Button).disabled
+
+
+@pilot_test
+async def test_custom_widths_and_other_choices_by_keys(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        widths = app.query_one("#opt-hidden_sizes", Input)
+        assert widths.disabled  # preset layers: widths are shown, not edited
+        await pilot.click("#opt-layers")  # opens the list on the current entry, "1 - 64"
+        await pilot.press("down", "down", "enter")  # "2 - 64,64", then "custom"
+        assert app.query_one("#opt-layers", Select).value == "custom"
+        assert not widths.disabled
+        await replace_text(pilot, "#opt-hidden_sizes", "128,64")
+        await pilot.click("#opt-l1")  # the switch toggles on click; space toggles it too
+        await pilot.press("space", "space")
+        await replace_text(pilot, "#opt-seed", "7")
+        config = app.train_pane.options.config
+        assert config is not None
+        assert config.model.hidden_sizes == (128, 64)
+        assert config.train.l1 is True and config.train.seed == 7
+        await replace_text(pilot, "#opt-hidden_sizes", "128,x")
+        assert app.train_pane.options.config is None
+        assert "Widths" in str(app.query_one("#options-error").render())
+
+
+
+@pilot_test
+async def test_reset_restores_defaults(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await replace_text(pilot, "#opt-batch_size", "0")
+        assert app.train_pane.options.config is None
+        await pilot.press("f8")
+        await pilot.pause()
+        assert app.train_pane.options.config == RunConfig()
+
+
+@pilot_test
+async def test_history_load_options_fills_the_panel_and_shows_train(mnist_tui_home):
+    wanted = RunConfig.from_dict({"model": {"hidden_sizes": [32, 16], "activation": "tanh"},
+                                  "train": {"optimizer": "sgd", "epochs": 4, "l1": True}})
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        assert app.query_one("#tabs").active == "history"
+        app.query_one(HistoryPane).post_message(HistoryPane.LoadOptions(wanted.to_dict()))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#tabs").active == "train"
+        assert app.train_pane.options.config == wanted
+        assert app.query_one("#opt-layers", Select).value == "custom"
+
+
+def test_options_are_remembered_and_a_damaged_file_is_kept_aside(mnist_tui_home):
+    config = RunConfig.from_dict({"data": {"limit": 1234}, "train": {"learning_rate": 0.5}})
+    save_options(config)
+    assert load_options() == (config, None)
+    path = mnist_tui_home / "dashboard.json"
+    path.write_text("{not json", encoding="utf-8")
+    loaded, problem = load_options()
+    assert loaded is None and str(path) in problem
+    assert (mnist_tui_home / "dashboard.json.bad").read_text(encoding="utf-8") == "{not json"
+    path.write_text(json.dumps({"options": {"train": {"epochs": -1}}}), encoding="utf-8")
+    loaded, problem = load_options()
+    assert loaded is None and "epochs" in problem
