@@ -26,3 +26,13 @@ def make_folder(folder: Path, name: str = "mnist", *, copy: tuple[str, ...] = ()
         else:
             (folder / filename).symlink_to(target)
     return folder
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens (a port just bound and released): connection refused."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"

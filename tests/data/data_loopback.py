@@ -52,7 +52,7 @@ class LoopbackServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), FaultyHandler)
         self.root = root
         self.requests: list[tuple[str, str, str | None]] = []
-        self.slow_seconds = 2.0
+        self.slow_seconds = 4.0
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def handle_error(self, request, client_address) -> None:

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from data.registry import get_spec
-from data_helpers import SHARED, make_folder
+from data_helpers import SHARED, closed_port_url, make_folder
 
 MNIST = get_spec("mnist")
 
@@ -89,10 +89,11 @@ def test_download_into_a_folder_from_a_mirror(server, tmp_path):
 
 
 def test_download_offline_is_a_clean_error(tmp_path):
-    env = {"MNIST_TUI_MIRRORS": "http://127.0.0.1:9/", "XDG_CACHE_HOME": str(tmp_path), "MNIST_TUI_DATA": str(tmp_path)}
+    dead = closed_port_url()
+    env = {"MNIST_TUI_MIRRORS": dead, "XDG_CACHE_HOME": str(tmp_path), "MNIST_TUI_DATA": str(tmp_path)}
     result = data_cli("download", "--dataset", "fashion-mnist", env=env)
     assert result.returncode == 1
-    assert "http://127.0.0.1:9/train-images-idx3-ubyte.gz" in result.stderr
+    assert f"{dead}train-images-idx3-ubyte.gz" in result.stderr
     assert "--data-dir" in result.stderr and "Traceback" not in result.stderr
 
 

@@ -7,7 +7,7 @@ from data.download import download_file
 from data.errors import DownloadError
 from data.loader import load_dataset
 from data.registry import get_spec
-from data_helpers import SHARED
+from data_helpers import SHARED, closed_port_url
 
 MNIST = get_spec("mnist")
 IMAGES = "t10k-images-idx3-ubyte.gz"  # 1.6 MB: big enough to cut in half, small enough to be quick
@@ -69,17 +69,17 @@ def test_wrong_bytes_fail_the_checksum_and_fall_back(server, tmp_path):
 
 
 def test_slow_server_times_out_and_falls_back(server, tmp_path):
-    fetch(server, tmp_path, "slow", "ok", timeout=0.3)
+    fetch(server, tmp_path, "slow", "ok", timeout=1.0)
     assert only_final(tmp_path)
 
 
 def test_every_mirror_failing_lists_each_url_and_leaves_nothing(server, tmp_path):
-    dead = "http://127.0.0.1:9/"  # the discard port: nothing listens there
+    dead = closed_port_url()
     with pytest.raises(DownloadError) as e:
         download_file(
             IMAGES, SHA, tmp_path,
             (server.url("missing"), server.url("wrong"), server.url("slow"), server.url("cut"), dead),
-            timeout=0.3,
+            timeout=1.0,
         )
     lines = str(e.value).splitlines()
     assert f"{server.url('missing')}{IMAGES}: HTTP 404" in lines[1]
@@ -110,12 +110,13 @@ def test_load_dataset_downloads_into_the_user_cache(server, tmp_path, monkeypatc
 
 def test_offline_download_error_says_how_to_supply_files(tmp_path, monkeypatch, fresh_cache):
     monkeypatch.delenv("MNIST_TUI_DATA")
-    monkeypatch.setenv("MNIST_TUI_MIRRORS", "http://127.0.0.1:9/a/, http://127.0.0.1:9/b/")
+    dead = closed_port_url()
+    monkeypatch.setenv("MNIST_TUI_MIRRORS", f"{dead}a/, {dead}b/")
     with pytest.raises(DownloadError) as e:
         load_dataset("fashion-mnist", system_roots=(), timeout=1)
     message = str(e.value)
-    assert "http://127.0.0.1:9/a/train-images-idx3-ubyte.gz" in message
-    assert "http://127.0.0.1:9/b/train-images-idx3-ubyte.gz" in message
+    assert f"{dead}a/train-images-idx3-ubyte.gz: " in message
+    assert f"{dead}b/train-images-idx3-ubyte.gz: " in message
     assert "--data-dir" in message and str(fresh_cache / "datasets" / "fashion-mnist") in message
 
 
