@@ -102,6 +102,11 @@ class ConfusionPane(Vertical):
         yield Static("", id="confusion-cell")
         yield DigitView(id="confusion-digits")
 
+    def on_show(self) -> None:
+        """Coming into view: the arrow keys move over the matrix at once."""
+        if self.app.focused is None or self not in self.app.focused.ancestors_with_self:
+            self.matrix_widget.focus()
+
     @property
     def matrix_widget(self) -> ConfusionMatrix:
         return self.query_one(ConfusionMatrix)

@@ -120,13 +120,16 @@ class HistoryPane(Vertical):
     HistoryPane {
         height: 1fr;
     }
-    HistoryPane > #history-filter {
+    HistoryPane > #history-bottom {
+        height: auto;
+    }
+    HistoryPane #history-filter {
         height: 3;
     }
     HistoryPane > DataTable {
         height: 1fr;
     }
-    HistoryPane > #history-status {
+    HistoryPane #history-status {
         height: 1;
         color: $text-muted;
         padding: 0 1;
@@ -174,9 +177,12 @@ class HistoryPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
-        yield Input(placeholder="/ filter: words, or field:value such as optimizer:sgd status:completed",
-                    id="history-filter")
-        yield Static("", id="history-status")
+        # The filter sits in its own container: when this pane's tab is hidden, Textual moves focus
+        # to a focusable sibling of the focused widget, which would switch the tab straight back.
+        with Vertical(id="history-bottom"):
+            yield Input(placeholder="/ filter: words, or field:value such as optimizer:sgd status:completed",
+                        id="history-filter")
+            yield Static("", id="history-status")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -186,6 +192,11 @@ class HistoryPane(Vertical):
         table.fixed_columns = 2
         self.refresh_runs()
         self.set_interval(POLL_SECONDS, self._poll)
+
+    def on_show(self) -> None:
+        """Coming into view (its tab chosen, a screen above closed): keys go to the table."""
+        if self.app.focused is None or self not in self.app.focused.ancestors_with_self:
+            self.table.focus()
 
     # ------------------------------------------------------------------ data
     @property
@@ -337,7 +348,6 @@ class HistoryPane(Vertical):
         run_id = self.current_run_id()
         if run_id is not None:
             self.post_message(self.LoadOptions(self.configs[run_id]))
-            self.notify(f"Options of run {run_id} loaded.")
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()
