@@ -54,7 +54,7 @@ def test_list_of_an_empty_store(tmp_path):
 
 def test_show_prints_config_epochs_and_confusion(home):
     out = _ok(cli(home, "runs", "show", "1"))
-    assert "run 1" in out and "model.hidden_sizes" in out and "confusion matrix" in out
+    assert "run 1" in out and "model.hidden_sizes" in out and "confusion matrix" in out and "precision" in out
     assert "sha256 " in out and "train-images-idx3-ubyte.gz" in out
     shown = json.loads(_ok(cli(home, "runs", "show", "2", "--json")))
     with RunStore.open(home) as store:

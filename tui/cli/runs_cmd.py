@@ -151,7 +151,7 @@ def show_run(args: argparse.Namespace) -> int:
             console.print(f"final: test accuracy {common.percent(run.final.get('test_acc'))}, "
                           f"test loss {common.number(run.final.get('test_loss'))}")
         if run.confusion:
-            console.print(_confusion_table(run.confusion))
+            console.print(_confusion_table(run.confusion, run.final or {}, _class_names(s.dataset)))
         if run.model_path:
             console.print(f"model: {run.model_path}")
         return common.EXIT_OK
@@ -174,14 +174,31 @@ def _epoch_table(run: RunRecord) -> Table:
     return table
 
 
-def _confusion_table(confusion: list[list[int]]) -> Table:
+def _class_names(dataset: str) -> list[str]:
+    from data.registry import get_spec
+
+    try:
+        return list(get_spec(dataset).class_names)
+    except KeyError:  # a dataset this version does not know: number the classes
+        return [str(i) for i in range(10)]
+
+
+def _confusion_table(confusion: list[list[int]], final: dict[str, Any], names: list[str]) -> Table:
+    """Counts with the diagonal in green, per-class recall at the right and precision at the bottom."""
     table = Table(title="confusion matrix (rows true, columns predicted)")
     table.add_column("")
     for j in range(len(confusion)):
         table.add_column(str(j), justify="right")
+    recall, precision = final.get("recall"), final.get("precision")
+    if recall:
+        table.add_column("recall", justify="right")
     for i, row in enumerate(confusion):
-        table.add_row(str(i), *(Text(str(v), style="bold green" if i == j else ("red" if v else "dim"))
-                                for j, v in enumerate(row)))
+        cells = [Text(str(v), style="bold green" if i == j else ("red" if v else "dim")) for j, v in enumerate(row)]
+        label = names[i] if names[i] == str(i) else f"{i} {names[i]}"
+        table.add_row(label, *cells, *([common.percent(recall[i])] if recall else []))
+    if precision:
+        table.add_row("precision", *(f"{100 * p:.1f}%" for p in precision), *([""] if recall else []),
+                      style="italic")
     return table
 
 
