@@ -76,6 +76,9 @@ class MnistTuiApp(App[int]):
                 yield HistoryPane(self.store)
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#opt-dataset").focus()  # a newcomer starts at the first option
+
     @property
     def train_pane(self) -> TrainPane:
         return self.query_one(TrainPane)

@@ -60,7 +60,7 @@ class Curves(Vertical):
         plt.clear_data()
         plt.title(title)
         epochs = [r["epoch"] for r in records]
-        for split, rgb in SPLITS:
+        for split, rgb in reversed(SPLITS):  # train last, on top
             values = [r.get(f"{split}_{metric}") for r in records]
             if epochs and all(v is not None for v in values):
                 plt.plot(epochs, values, color=rgb, marker="hd")

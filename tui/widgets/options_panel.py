@@ -181,7 +181,7 @@ class OptionsPanel(Widget):
                     yield Label(option.label, classes="option-label")
                     yield self._control(field, option)
         yield Static("", id="options-error", classes="-ok")
-        yield Static("Tab/shift+tab move between options; each one explains itself here. F5 starts.", id="options-help")
+        yield Static("Tab moves between options; the focused one is explained here.", id="options-help")
 
     def _control(self, field: str, option: Option) -> Widget:
         widget: Widget

@@ -1,0 +1,36 @@
+"""Keyboard first: every dashboard action has a described binding, reachable from the command palette."""
+
+from __future__ import annotations
+
+from app_driver import SIZE, make_app, pilot_test
+from textual.binding import Binding
+
+
+@pilot_test
+async def test_function_keys_switch_tabs_and_every_action_is_in_the_palette(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tabs = app.query_one("#tabs")
+        for key, tab in (("f4", "history"), ("f3", "confusion"), ("f2", "train")):
+            await pilot.press(key)
+            assert tabs.active == tab
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for binding in app.BINDINGS:
+            assert isinstance(binding, Binding) and binding.description and binding.tooltip
+            assert binding.action == "quit" or binding.description in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Start")
+        await pilot.pause(0.3)
+        assert "Start" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt)
+
+
+@pilot_test
+async def test_focus_moves_through_the_options_in_reading_order(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        seen = []  # the app starts on the first option
+        for _ in range(4):
+            seen.append(app.focused.id)
+            await pilot.press("tab")
+        assert seen == ["opt-dataset", "opt-limit", "opt-val_size", "opt-normalization"]
