@@ -137,6 +137,9 @@ class RunStore:
         store = cls(conn, path)
         try:
             store._prepare()
+        except sqlite3.Error as error:  # e.g. a read-only folder or file: WAL and schema need writes
+            conn.close()
+            raise StoreError(f"cannot use the run store {path}: {error}") from error
         except BaseException:
             conn.close()
             raise
@@ -156,6 +159,10 @@ class RunStore:
             problems = [row[0] for row in self._retry(lambda: self._conn.execute("PRAGMA quick_check").fetchall())]
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.OperationalError as error:
+            if "unable to open" not in str(error):
+                raise StoreError(f"the run store {self.path} cannot be read ({error}); it was left untouched") from error
+            raise StoreError(f"cannot open the run store {self.path}: {error}") from error
         except sqlite3.DatabaseError as error:
             raise StoreError(
                 f"the run store {self.path} is damaged or truncated ({error}); it was left untouched — "

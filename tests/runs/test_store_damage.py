@@ -83,3 +83,11 @@ def test_an_empty_file_becomes_a_new_store(tmp_path):
     path.touch()
     with RunStore.open(path) as store:
         assert store.list_runs() == []
+
+
+def test_home_that_is_a_file_gives_a_clear_error(tmp_path):
+    not_a_folder = tmp_path / "home"
+    not_a_folder.write_text("x")
+    with pytest.raises(StoreError, match=f"cannot create the run store folder {not_a_folder}"):
+        RunStore.open(not_a_folder / "runs.sqlite3")
+    assert not_a_folder.read_text() == "x"
