@@ -59,7 +59,7 @@ async def test_best_values_are_marked_per_metric(store: RunStore):
         await pilot.pause()
         metrics = app.screen.query_one("#compare-metrics", DataTable)
         labels = [str(c.label) for c in metrics.columns.values()]
-        best_val, test_acc, test_loss = (labels.index(n) for n in ("best val (ep)", "test acc", "test loss"))
+        best_val, test_acc, test_loss = (labels.index(n) for n in ("best val", "test acc", "test loss"))
         marked = {name: [BEST in v for v in cells(metrics, col)]
                   for name, col in (("best", best_val), ("acc", test_acc), ("loss", test_loss))}
         assert marked == {"best": [False, True, False], "acc": [False, True, False], "loss": [False, True, False]}

@@ -44,7 +44,7 @@ async def test_real_runs_are_listed_again_after_a_restart(tmp_path: Path):
                 assert column(app, "epochs") == ["2/2", "1/1"]
                 assert column(app, "status") == ["completed", "completed"]
                 best = store.get_run(ids[1]).best_epoch
-                assert column(app, "best")[0] == f"{100 * best['val_acc']:.2f}% ({best['epoch']})"
+                assert column(app, "best")[0] == f"{100 * best['val_acc']:.2f}% @{best['epoch']}"
 
 
 @scenario

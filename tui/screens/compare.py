@@ -126,7 +126,7 @@ class CompareScreen(Screen):
         summaries = [summarize(r) for r in self.runs]
         test_loss = [(r.final or {}).get("test_loss") for r in self.runs]
         columns = [
-            ("best val (ep)", [s.best_val for s in summaries], True),
+            ("best val", [s.best_val for s in summaries], True),
             ("last val", [s.last_val for s in summaries], True),
             ("test acc", [s.test_acc for s in summaries], True),
             ("test loss", test_loss, False),
@@ -139,7 +139,7 @@ class CompareScreen(Screen):
             for c, (label, values, _) in enumerate(columns):
                 shown = _metric(label, values[i])
                 if label.startswith("best") and summary.best_epoch is not None:
-                    shown += f" ({summary.best_epoch})"
+                    shown += f" @{summary.best_epoch}"
                 if i in best[c] and len(self.runs) > 1:
                     cells.append(Text(f"{BEST} {shown}", style="bold green", justify="right"))
                 else:

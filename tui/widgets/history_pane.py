@@ -60,8 +60,8 @@ COLUMNS = (
     Column("dataset", "data", lambda s: s.dataset.replace("fashion-mnist", "fashion"), lambda s: s.dataset),
     Column("arch", "architecture", lambda s: s.architecture, lambda s: s.architecture),
     Column("epochs", "ep", lambda s: f"{s.epochs_done}/{s.epochs_planned or '?'}", lambda s: s.epochs_done),
-    Column("best", "best val (ep)",
-           lambda s: f"{_pct(s.best_val)} ({s.best_epoch})" if s.best_val is not None else "",
+    Column("best", "best val",
+           lambda s: f"{_pct(s.best_val)} @{s.best_epoch}" if s.best_val is not None else "",
            lambda s: s.best_val),
     Column("last", "last val", lambda s: _pct(s.last_val), lambda s: s.last_val),
     Column("test", "test acc", lambda s: _pct(s.test_acc), lambda s: s.test_acc),
@@ -140,12 +140,12 @@ class HistoryPane(Vertical):
         Binding("space", "toggle_mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("v", "show_confusion", "Confusion"),
-        Binding("r", "load_options", "Re-use options"),
+        Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
         Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse"),
-        Binding("slash", "focus_filter", "Filter"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("slash", "focus_filter", "Filter", show=False),
         Binding("escape", "focus_table", "Back to table", show=False),
     ]
 
@@ -204,6 +204,8 @@ class HistoryPane(Vertical):
         return self.query_one(DataTable)
 
     def _poll(self) -> None:
+        if any(w.node is self and w.group == "history-load" and not w.is_finished for w in self.workers):
+            return  # a refresh is under way; it holds the store's lock, so do not wait for it here
         try:
             version = self.store.data_version()
         except StoreError as error:
