@@ -41,9 +41,15 @@ class SavedModel:
     metadata: dict[str, Any] | None
 
 
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _json(value: Any) -> str:
-    """JSON text; NumPy scalars and arrays become numbers and lists."""
-    return json.dumps(value, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+    """JSON text; NumPy scalars and arrays become numbers and lists, anything else is refused."""
+    return json.dumps(value, default=_plain)
 
 
 def save_model(
@@ -80,9 +86,10 @@ def save_model(
 
 def _read(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ModelFileError(path, "is a single .npy array, not a mnist-tui model (.npz)")
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ModelFileError(path, "is a single .npy array, not a mnist-tui model (.npz)")
+        with npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise ModelFileError(path, "no such file") from None

@@ -24,6 +24,12 @@ from nn_core.regularizers import make_penalties
 from nn_core.schedules import make_schedule
 
 STATUSES = ("running", "completed", "cancelled", "diverged")
+DIVERGED_LOSS = 100.0
+"""Mean batch loss (nats per sample) treated as divergence; chance level is ln(10) = 2.3.
+
+Past it the logits have exploded (the true class gets probability e^-100): ReLU networks then
+die or overflow to NaN a few batches later, so the run is stopped with advice instead.
+"""
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,9 @@ class Trainer:
     Shuffling draws from default_rng((seed, 1)), a stream independent of the model's
     initialisation with the same seed; equal seeds give bit-identical runs.
     A cancelled run stops before its next batch: the model holds the last full update and the
-    partial epoch yields no record. A diverged run (non-finite loss or weights) stops with a
-    message and no record for that epoch; its weights are not usable.
+    partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
+    non-finite weights after an epoch) stops with a message and no record for that epoch; its
+    weights are not usable.
     """
 
     def __init__(
@@ -139,7 +146,7 @@ class Trainer:
             if loss_sum is None:
                 return
             if not all(np.isfinite(w).all() for w in self.model.layers):
-                self._diverged(epoch, "the weights")
+                self._diverged(epoch, "the weights became infinite or NaN")
                 return
             val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
             test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
@@ -172,8 +179,8 @@ class Trainer:
                     return None
                 lo, hi = b * bs, min(b * bs + bs, n)
                 loss = step(x_epoch[lo:hi], onehot_epoch[lo:hi], lr, optimizer, penalties, predictions[lo:hi])
-                if not math.isfinite(loss):
-                    self._diverged(epoch, "the loss")
+                if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
+                    self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None
                 total += loss
                 if on_batch is not None:
@@ -183,6 +190,6 @@ class Trainer:
     def _diverged(self, epoch: int, what: str) -> None:
         self.status = "diverged"
         self.message = (
-            f"Training diverged in epoch {epoch}: {what} became infinite or NaN. "
+            f"Training diverged in epoch {epoch}: {what}. "
             f"Try a lower learning rate than {self.config.learning_rate:g}."
         )
