@@ -20,7 +20,7 @@ SIZE = (120, 36)
 
 def column(app: PanesApp, key: str) -> list[str]:
     table = app.query_one("#history-table", DataTable)
-    return [str(table.get_cell(row, key)) for row in table.rows]
+    return [str(table.get_cell(row.key, key)) for row in table.ordered_rows]  # in display order
 
 
 @pytest.fixture

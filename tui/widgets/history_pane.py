@@ -70,6 +70,7 @@ COLUMNS = (
     Column("options", "options", lambda s: s.options, lambda s: s.options),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+NUMERIC = ("id", "epochs", "best", "last", "test", "time")
 
 
 def row_text(summary: RunSummary) -> str:
@@ -174,6 +175,8 @@ class HistoryPane(Vertical):
         self.sort_column = "id"
         self.sort_reverse = True
         self._version: int | None = None
+        self._drawn: dict[str, tuple[RunSummary, bool]] = {}
+        """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
@@ -237,23 +240,50 @@ class HistoryPane(Vertical):
     def visible(self) -> list[RunSummary]:
         """The runs the filter lets through, in the current sort order."""
         query = self.query_one("#history-filter", Input).value
-        shown = [s for s in self.summaries if matches(s, query)]
+        shown = [s for s in self.summaries if matches(s, query)] if query.strip() else list(self.summaries)
         return sort_summaries(shown, self.sort_column, self.sort_reverse)
 
+    def _cells(self, summary: RunSummary) -> list[Text]:
+        cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else Text("")]
+        for column in COLUMNS:
+            value = column.show(summary)
+            style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
+            cells.append(Text(value, style=style, justify="right" if column.key in NUMERIC else "left"))
+        return cells
+
     def _redraw(self) -> None:
+        """Bring the table in line with the runs, filter and sort order, touching only what changed.
+
+        Rebuilding every row costs a measurement per cell: with hundreds of runs that would stall
+        the screen at every epoch any run commits.
+        """
         table = self.table
         current = self.current_run_id()
-        table.clear()
-        for summary in self.visible():
-            cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else ""]
-            for column in COLUMNS:
-                value = column.show(summary)
-                style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
-                justify = "right" if column.key in ("id", "epochs", "best", "last", "test", "time") else "left"
-                cells.append(Text(value, style=style, justify=justify))
-            table.add_row(*cells, key=str(summary.id))
-        for column in COLUMNS:
-            table.columns[column.key].label = self._header(column)
+        wanted = self.visible()
+        keys = [str(s.id) for s in wanted]
+        for key in set(k.value for k in table.rows) - set(keys):
+            table.remove_row(key)
+            del self._drawn[key]
+        for summary, key in zip(wanted, keys):
+            state = (summary, summary.id in self.marked)
+            if self._drawn.get(key) == state:
+                continue
+            cells = self._cells(summary)
+            if key not in table.rows:
+                table.add_row(*cells, key=key)
+            else:
+                for column, cell in zip(("mark", *COLUMN_KEYS), cells):
+                    if table.get_cell(key, column) != cell:
+                        table.update_cell(key, column, cell, update_width=True)
+            self._drawn[key] = state
+        headers = {column.key: self._header(column) for column in COLUMNS}
+        relabel = any(table.columns[key].label != label for key, label in headers.items())
+        for key, label in headers.items():
+            table.columns[key].label = label
+        if relabel or [row.key.value for row in table.ordered_rows] != keys:
+            # Sorting also invalidates the table's render caches, which a new header label needs.
+            position = {key: i for i, key in enumerate(keys)}
+            table.sort("id", key=lambda cell: position[cell.plain])
         if current is not None and str(current) in table.rows:
             table.move_cursor(row=table.get_row_index(str(current)), animate=False)
         self._update_status()
@@ -327,10 +357,8 @@ class HistoryPane(Vertical):
         if run_id is None:
             return
         self.marked ^= {run_id}
-        table = self.table
-        table.update_cell(str(run_id), "mark", Text(MARK, style="bold yellow") if run_id in self.marked else "")
-        table.action_cursor_down()
-        self._update_status()
+        self._redraw()
+        self.table.action_cursor_down()
 
     def action_compare(self) -> None:
         ids = sorted(self.marked)
