@@ -10,6 +10,7 @@ from textual.app import App
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
+from runs.config import DataConfig, RunConfig
 from runs.store import RunStore
 from tui.screens.compare import BEST, CompareScreen
 
@@ -89,6 +90,18 @@ async def test_runs_on_different_datasets_or_without_matrix_are_explained(store:
         assert "Run 3 has no confusion matrix" in str(app.screen.query_one("#compare-difference").render())
         config = app.screen.query_one("#compare-config", DataTable)
         assert "data.dataset" in cells(config, 0)
+
+
+@scenario
+async def test_confusion_matrices_of_different_datasets_are_not_subtracted(store: RunStore):
+    fashion = store.create_run(RunConfig(data=DataConfig(dataset="fashion-mnist")), {})
+    store.finish_run(fashion, "completed", final={"test_acc": 0.8}, confusion=store.get_run(1).confusion)
+    app = CompareApp(store, [1, fashion])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#compare-difference").render())
+        assert text == ("The runs used different datasets (mnist, fashion-mnist): "
+                        "their matrices do not compare.")
 
 
 @scenario

@@ -51,6 +51,27 @@ def test_recall_and_precision_margins():
 
 
 @scenario
+async def test_fashion_class_names_label_rows_and_columns():
+    from textual.app import App
+
+    from tui.run_summary import class_names
+
+    matrix = np.arange(100).reshape(10, 10)
+
+    class MatrixApp(App):
+        def compose(self):
+            yield ConfusionMatrix(matrix, class_names("fashion-mnist"))
+
+    async with MatrixApp().run_test(size=SIZE) as pilot:
+        lines = str(pilot.app.query_one(ConfusionMatrix).render()).splitlines()
+        assert lines[1].split() == [
+            "T-shi", "Trous", "Pullo", "Dress", "Coat", "Sanda", "Shirt", "Sneak", "Bag", "Ankle"]
+        assert lines[11].startswith("9 Ankle boot")
+        assert lines[11].split()[3:] == [str(v) for v in range(90, 100)] + ["10.5%"]  # recall 99 / 945
+        assert lines[12].split()[0] == "precision" and len(lines) == 13
+
+
+@scenario
 async def test_keys_select_a_cell_and_its_digits_are_listed(trained):
     path, run_id = trained
     with RunStore.open(path) as store:
@@ -83,6 +104,11 @@ async def test_keys_select_a_cell_and_its_digits_are_listed(trained):
             assert confidence == sorted(confidence, reverse=True)  # most confident mistakes first
             rendered = str(cards[0].render())
             assert f"#{cards[0].item.index} {true} → {predicted}" in rendered
+
+            await pilot.press("left", "enter")  # predictions are cached: no second load
+            await pilot.pause()
+            assert not any(w.group == "confusion-predict" and not w.is_finished for w in app.workers)
+            assert len(app.query(DigitCard)) == min(confusion[true][max(predicted - 1, 0)], MAX_IMAGES)
 
 
 @scenario

@@ -200,7 +200,8 @@ class CompareScreen(Screen):
             missing = [str(r.id) for r in self.runs if r.confusion is None]
             widget.explain(f"Run {', '.join(missing)} has no confusion matrix (it ended before its evaluation).")
         elif names[0] != names[1]:
-            widget.explain(f"The runs used different datasets ({names[0]}, {names[1]}): their matrices do not compare.")
+            widget.explain(f"The runs used different datasets ({names[0]}, {names[1]}): "
+                           "their matrices do not compare.")
         else:
             widget.show(first.confusion, second.confusion, class_names(names[0]))
 
