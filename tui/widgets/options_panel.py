@@ -151,9 +151,8 @@ class OptionsPanel(Widget):
     OptionsPanel .option-row.-invalid .option-label { color: $error; text-style: bold; }
     OptionsPanel .option-row Input, OptionsPanel .option-row Select { width: 1fr; }
     OptionsPanel .option-row Switch { border: none; height: 1; padding: 0; width: 6; }
-    OptionsPanel #options-help { height: 3; color: $text-muted; border-top: solid $primary 30%; }
-    OptionsPanel #options-error { height: auto; color: $error; text-style: bold; }
-    OptionsPanel #options-error.-ok { display: none; }
+    OptionsPanel #options-help { height: 4; color: $text-muted; border-top: solid $primary 30%; }
+    OptionsPanel #options-error { height: 2; color: $error; text-style: bold; }
     """
 
     config: reactive[RunConfig | None] = reactive(None, init=False, always_update=True)
@@ -180,7 +179,7 @@ class OptionsPanel(Widget):
                 with Horizontal(classes="option-row", id=f"row-{field}"):
                     yield Label(option.label, classes="option-label")
                     yield self._control(field, option)
-        yield Static("", id="options-error", classes="-ok")
+        yield Static("", id="options-error")
         yield Static("Tab moves between options; the focused one is explained here.", id="options-help")
 
     def _control(self, field: str, option: Option) -> Widget:
@@ -269,21 +268,19 @@ class OptionsPanel(Widget):
     def revalidate(self) -> None:
         """Rebuild the config, show the first problem inline and tell the parent."""
         self._sync_enabled()
-        for row in self.query(".option-row"):
-            row.remove_class("-invalid")
+        invalid = None
         try:
             config = self.build_config()
         except ConfigError as error:
-            field = error.field if error.field in OPTIONS else "hidden_sizes"
-            label = OPTIONS[field].label
-            self.error = f"{label}: {error.value!r} is not valid - expected {error.expected}"
-            self.query_one(f"#row-{field}").add_class("-invalid")
+            invalid = error.field if error.field in OPTIONS else "hidden_sizes"
+            self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
             config = None
         else:
             self.error = None
-        status = self.query_one("#options-error", Static)
-        status.update(self.error or "")
-        status.set_class(self.error is None, "-ok")
+        for row in self.query(".option-row"):  # set_class restyles a row only when its state changes
+            row.set_class(row.id == f"row-{invalid}", "-invalid")
+        # Fixed height: showing or clearing the error needs no layout pass, so typing stays fast.
+        self.query_one("#options-error", Static).update(self.error or "", layout=False)
         self.config = config
         self.post_message(self.Changed(self, config, self.error))
 

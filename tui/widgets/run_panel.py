@@ -89,7 +89,7 @@ class RunPanel(Widget):
 
     def _show(self, state: str, text: str, message: str = "") -> None:
         self.state = state
-        self.query_one("#run-state", Label).update(text)
+        self.query_one("#run-state", Label).update(text, layout=False)
         self.query_one("#run-message", Static).update(message)
 
     def begin(self, epochs: int) -> None:
@@ -97,7 +97,7 @@ class RunPanel(Widget):
         self._started_at = None
         self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=0)
         self.query_one("#run-bar", ProgressBar).update(total=epochs, progress=0)
-        self.query_one("#run-stats", Static).update("")
+        self.query_one("#run-stats", Static).update("", layout=False)
         self._show("loading", "Loading data…")
 
     def data_progress(self, event: DataProgress) -> None:
@@ -131,7 +131,8 @@ class RunPanel(Widget):
             eta = format_duration(elapsed * (1 - done) / done)
         self.query_one("#run-stats", Static).update(
             f"epoch {event.epoch}/{epochs}  ·  batch {event.batch:,}/{event.batches:,}  ·  "
-            f"{event.samples_per_second:,.0f} samples/s  ·  ETA {eta}"
+            f"{event.samples_per_second:,.0f} samples/s  ·  ETA {eta}",
+            layout=False,  # a fixed one-line box: redraw it without a layout pass (keeps keys fast)
         )
 
     def epoch_done(self, epoch: int) -> None:

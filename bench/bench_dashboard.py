@@ -1,0 +1,224 @@
+"""Does the dashboard stay responsive while it trains, and what does it cost the training?
+
+Runs the real app in a pseudo-terminal (as a person would see it), starts a full-MNIST run,
+and keeps typing into an option field while it trains: the key-to-screen latency is the time
+from writing a key to the terminal until the app's output shows the change it causes (an
+inline "Seed: 'x' is not valid" under the options). Throughput is the run's training
+samples per second (train size / epoch seconds, from the run store) compared with
+`execute_run` called headless in this same process, before and after, on the same config.
+"app CPU" is the share of one core the app's own process used (for `process` mode, the UI
+only; for `thread`, UI plus training).
+
+    MNIST_TUI_DATA=../shared/datasets .venv/bin/python bench/bench_dashboard.py [--epochs 20]
+
+Modes: `idle` (app open, no run: the latency floor), `process` (training in a child process,
+the default), `thread` (training in a thread of the app's process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = b"'x' is not valid"
+KEY, UNDO = b"x", b"\x7f"
+READY = b"Random seed"  # the help line of the focused Seed field: keys now go there
+
+APP_SCRIPT = """
+import json, sys
+from runs.config import RunConfig
+from runs.store import RunStore
+from tui.app import MnistTuiApp
+
+class BenchApp(MnistTuiApp):
+    def on_mount(self):  # runs before MnistTuiApp.on_mount, which focuses the first option
+        self.call_after_refresh(self.query_one("#opt-seed").focus)
+        if START:
+            self.call_after_refresh(self.action_start_run)
+
+START = sys.argv[2] == "start"
+config = RunConfig.from_dict(json.loads(sys.argv[1]))
+if __name__ == "__main__":
+    BenchApp(RunStore.open(), runner=sys.argv[3], initial=config).run()
+"""
+
+
+class Terminal:
+    """The app under a pseudo-terminal; a reader thread collects its output with arrival times."""
+
+    def __init__(self, args: list[str], env: dict[str, str], size: tuple[int, int] = (160, 50)) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, cwd=ROOT)
+        os.close(slave)
+        self.master = master
+        self.output = bytearray()
+        self.changed = threading.Condition()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                chunk = b""
+            with self.changed:
+                if not chunk:
+                    self.closed = True
+                    self.changed.notify_all()
+                    return
+                self.output += chunk
+                self.changed.notify_all()
+
+    closed = False
+
+    def send(self, data: bytes) -> int:
+        """Write keys; returns the output offset at that moment (search from there)."""
+        with self.changed:
+            offset = len(self.output)
+        os.write(self.master, data)
+        return offset
+
+    def wait_for(self, needle: bytes, start: int = 0, timeout: float = 60.0) -> float | None:
+        """Monotonic time when `needle` appeared after `start`, or None on timeout/exit."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while needle not in self.output[max(start - len(needle), 0):]:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    return None
+                self.changed.wait(left)
+            return time.monotonic()
+
+    def close(self) -> None:
+        try:
+            self.process.wait(timeout=60)
+        finally:
+            os.close(self.master)
+
+
+def key_latencies(term: Terminal, until: bytes | None, samples: int, gap: float) -> list[float]:
+    """Type KEY, time until MARKER is drawn, undo it, repeat (until `until` shows or `samples` are taken)."""
+    latencies: list[float] = []
+    end_seen = lambda: until is not None and until in term.output  # noqa: E731
+    while len(latencies) < samples and not end_seen() and not term.closed:
+        offset = term.send(KEY)
+        sent = time.monotonic()
+        shown = term.wait_for(MARKER, offset, timeout=10)
+        if shown is None:
+            break
+        latencies.append((shown - sent) * 1000)
+        time.sleep(gap / 2)
+        term.send(UNDO)
+        time.sleep(gap / 2)
+    return latencies
+
+
+def dashboard(mode: str, config: dict, env: dict[str, str], samples: int, gap: float) -> dict:
+    start = mode != "idle"
+    runner = "process" if mode == "idle" else mode
+    args = [sys.executable, "-c", APP_SCRIPT, json.dumps(config), "start" if start else "idle", runner]
+    term = Terminal(args, env)
+    try:
+        if term.wait_for(READY, timeout=60) is None:
+            raise RuntimeError("the app did not start:\n" + term.output.decode(errors="replace")[-2000:])
+        if start and term.wait_for(b"Training run #", timeout=300) is None:
+            raise RuntimeError("the run did not start:\n" + term.output.decode(errors="replace")[-2000:])
+        cpu_before, wall_before = cpu_seconds(term.process.pid), time.monotonic()
+        latencies = key_latencies(term, b"Completed run #" if start else None, samples if not start else 10**9, gap)
+        if start and term.wait_for(b"Completed run #", timeout=3600) is None:
+            raise RuntimeError("the run did not complete")
+        ui_cpu = (cpu_seconds(term.process.pid) - cpu_before) / (time.monotonic() - wall_before)
+        term.send(b"\x11")  # ctrl+q
+    finally:
+        term.close()
+    return {"latencies": latencies, "ui_cpu": ui_cpu}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (not its children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def epoch_rates(home: Path) -> list[float]:
+    """Training samples per second of each epoch of the newest run in the store at `home`."""
+    from runs.store import RunStore
+
+    with RunStore.open(home / "runs.sqlite3") as store:
+        run = store.list_runs()[-1]
+        if run.status != "completed":
+            raise RuntimeError(f"run {run.id} ended {run.status}: {run.message}")
+        train_size = run.dataset["train_size"]
+        return [train_size / e["seconds"] for e in run.epochs]
+
+
+def headless(config: dict, home: Path) -> list[float]:
+    from runs.config import RunConfig
+    from runs.service import execute_run
+    from runs.store import RunStore
+
+    with RunStore.open(home / "runs.sqlite3") as store:
+        finished = execute_run(RunConfig.from_dict(config), store=store)
+    if finished.status != "completed":
+        raise RuntimeError(f"headless run ended {finished.status}: {finished.message}")
+    return epoch_rates(home)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20, help="enough for the run to last a while")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--limit", type=int, default=None, help="training subset (default: all 55,000)")
+    parser.add_argument("--gap", type=float, default=0.15, help="seconds between key presses")
+    parser.add_argument("--modes", default="idle,process,thread")
+    args = parser.parse_args()
+    config = {"data": {"limit": args.limit}, "train": {"epochs": args.epochs, "batch_size": args.batch_size}}
+    home = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    env = dict(os.environ, MNIST_TUI_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
+    os.environ["MNIST_TUI_HOME"] = str(home)
+
+    rows = []
+    reference = headless(config, home)
+    for mode in args.modes.split(","):
+        result = dashboard(mode, config, env, samples=40, gap=args.gap)
+        rates = epoch_rates(home) if mode != "idle" else []
+        rows.append((mode, result["latencies"], result["ui_cpu"], rates))
+    reference += headless(config, home)  # before and after, so drift in machine load shows
+
+    ref = statistics.median(reference)
+    print(f"config: {json.dumps(config)}   cores: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.1f}")
+    print(f"headless execute_run: {ref:,.0f} samples/s (median of {len(reference)} epochs: "
+          + ", ".join(f"{r:,.0f}" for r in reference) + ")")
+    print()
+    print(f"{'mode':<9} {'keys':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'app CPU':>8} {'samples/s':>11} {'vs headless':>12}")
+    for mode, lat, ui_cpu, rates in rows:
+        speed = statistics.median(rates) if rates else None
+        keys = (f"{percentile(lat, 0.5):>8.1f} {percentile(lat, 0.95):>8.1f} {max(lat):>8.1f}" if lat
+                else f"{'-':>8} {'-':>8} {'-':>8}")  # a run shorter than one key press
+        speed_text = f"{speed:>11,.0f} {speed / ref:>11.1%}" if speed else f"{'-':>11} {'-':>12}"
+        print(f"{mode:<9} {len(lat):>5} {keys} {ui_cpu:>8.0%} {speed_text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
