@@ -42,8 +42,7 @@ class NnCore:
     def train_epoch(self, x: np.ndarray, y: np.ndarray) -> float:
         from nn_core.train import Trainer
 
-        with threads.blas_threads():
-            (record,) = Trainer(self.model, self.config, train=(x, y)).run()
+        (record,) = Trainer(self.model, self.config, train=(x, y)).run()
         return record.train_loss
 
 

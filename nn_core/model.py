@@ -6,6 +6,11 @@ inputs and hidden activations carry a trailing column of ones during training, s
 bias update all ride along with the weight's matrix multiply and update. That removes three
 NumPy calls per layer per step, which is most of the cost at small batch sizes.
 `params` exposes the usual [W1, b1, W2, b2, ...] as views of these arrays.
+
+The backward pass updates each layer as soon as its step is known (after the delta for the layer
+below has used its old weights, so the maths is that of a separate update), computing the step
+[a, 1]^T @ delta straight into the optimizer's array with one BLAS call (nn_core.gemm): momentum
+then touches weight-sized memory twice per step instead of four times.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 
 from nn_core.activations import get_activation
 from nn_core.config import ModelConfig
+from nn_core.gemm import AtB
 from nn_core.initializers import INITIALIZERS
 from nn_core.losses import cross_entropy, log_softmax, softmax_cross_entropy_delta
 
@@ -39,6 +45,27 @@ class _StepBuffers:
         self.logits = np.empty((n, config.num_classes), dtype=dtype)
         self.row_max = np.empty((n, 1), dtype=dtype)
         self.row_sum = np.empty((n, 1), dtype=dtype)
+        self.steps: dict[int, AtB] = {}
+
+    def step_plan(self, index: int, a_in: np.ndarray, target: np.ndarray) -> AtB:
+        """The prepared `target <- beta * target + a_in^T @ delta` of layer `index`."""
+        plan = self.steps.get(index)
+        if plan is None or plan.c is not target:
+            delta = self.delta[index] if index < len(self.delta) else self.logits
+            plan = self.steps[index] = AtB(a_in, delta, target)
+        return plan
+
+
+class _KeepGradients:
+    """An 'optimizer' that leaves the weights alone, so `MLP.gradients` reads the training step's own output."""
+
+    @staticmethod
+    def accumulate_into(index: int, param: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, float]:
+        return grad, 0.0
+
+    @staticmethod
+    def apply(index: int, param: np.ndarray, accumulated: np.ndarray) -> None:
+        pass
 
 
 class MLP:
@@ -121,7 +148,7 @@ class MLP:
             xb: (n, input_size + 1) inputs with a trailing column of ones (`with_bias_column`).
             onehot: (n, num_classes) one-hot targets.
             lr: learning rate of this step.
-            optimizer: `step(params, steps)` with steps = lr * gradient (optimizers.py).
+            optimizer: `accumulate_into` / `apply` per layer, steps = lr * gradient (optimizers.py).
             penalties: regularizers whose gradients are added to the weights' (not biases').
             predictions: optional (n,) intp array receiving the argmax of each row.
         """
@@ -129,8 +156,7 @@ class MLP:
         buffers = self._buffers.get(n) or self._make_buffers(n)
         z = self._forward(xb, buffers)
         loss = softmax_cross_entropy_delta(z, onehot, lr / n, buffers.row_max, buffers.row_sum, predictions)
-        self._backward(xb, buffers, penalties, lr)
-        optimizer.step(self.layers, self.grads)
+        self._backward(xb, buffers, optimizer, penalties, lr)
         return loss
 
     def _make_buffers(self, n: int) -> _StepBuffers:
@@ -146,20 +172,27 @@ class MLP:
         np.matmul(a, self.layers[-1], out=buffers.logits)
         return buffers.logits
 
-    def _backward(self, xb: np.ndarray, buffers: _StepBuffers, penalties, scale: float) -> None:
-        """Fill self.grads from the output delta in buffers.logits (already scaled by `scale`/n)."""
+    def _backward(self, xb: np.ndarray, buffers: _StepBuffers, optimizer, penalties, scale: float) -> None:
+        """Step every layer from the output delta in buffers.logits (already scaled by `scale`/n).
+
+        Top layer first: its delta is passed down through its old weights, then its step
+        s = [a, 1]^T @ delta (+ penalty gradients) goes into the optimizer's array and is applied.
+        """
         delta = buffers.logits
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             a_in = buffers.hidden[i - 1] if i else xb
-            np.matmul(a_in.T, delta, out=self.grads[i])
-            for penalty in penalties:
-                penalty.add_gradient(layer[:-1], self.grads[i][:-1], scale)
+            below = None
             if i:
                 below = buffers.delta[i - 1]
                 np.matmul(delta, layer[:-1].T, out=below)
                 self.activation.backward(buffers.pre[i - 1], below, buffers.scratch[i - 1])
-                delta = below
+            target, beta = optimizer.accumulate_into(i, layer, self.grads[i])
+            buffers.step_plan(i, a_in, target)(a_in, 1.0, beta)
+            for penalty in penalties:
+                penalty.add_gradient(layer[:-1], target[:-1], scale)
+            optimizer.apply(i, layer, target)
+            delta = below
 
     # ----- checks ----------------------------------------------------------------------------
 
@@ -175,7 +208,7 @@ class MLP:
         buffers = self._buffers.get(len(x)) or self._make_buffers(len(x))
         z = self._forward(xb, buffers)
         softmax_cross_entropy_delta(z, onehot, 1.0 / len(x), buffers.row_max, buffers.row_sum)
-        self._backward(xb, buffers, penalties, 1.0)
+        self._backward(xb, buffers, _KeepGradients, penalties, 1.0)
         out = []
         for g in self.grads:
             out += [g[:-1].copy(), g[-1].copy()]

@@ -4,6 +4,10 @@ Reported losses are the data (cross-entropy) loss only, without the L1/L2 penalt
 different regularisation compare on one scale. train_loss and train_acc are running means over
 the epoch's batches (each batch scored just before its update: free, and what PyTorch loops
 usually print); val_* and test_* come from a full pass over those sets after the epoch.
+
+Each epoch's work runs with the engine's BLAS thread count (nn_core.threads) and with subnormal
+floats flushed to zero (nn_core.fpenv), both restored before the epoch's record is yielded, so
+the code consuming the records runs in the caller's own settings.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from nn_core.config import TrainConfig
+from nn_core.fpenv import flush_subnormals
 from nn_core.metrics import loss_and_accuracy
 from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
 from nn_core.regularizers import make_penalties
 from nn_core.schedules import make_schedule
+from nn_core.threads import blas_threads, engine_blas_threads
 
 STATUSES = ("running", "completed", "cancelled", "diverged")
 DIVERGED_LOSS = 100.0
@@ -111,6 +117,7 @@ class Trainer:
         self.schedule = make_schedule(
             config.schedule, config.learning_rate, epochs=config.epochs, decay_rate=config.decay_rate
         )
+        self.blas_threads = engine_blas_threads()  # a bad $MNIST_TUI_BLAS_THREADS fails here, not mid-run
         self.status = "running"
         self.message = ""
         self._cancel = threading.Event()
@@ -128,28 +135,31 @@ class Trainer:
         n, dtype = len(x), self.model.dtype
         rng = np.random.default_rng((self.config.seed, 1))
         onehot = np.eye(self.model.config.num_classes, dtype=dtype)[y]
-        # Each epoch's shuffled copy of the data, gathered once, then sliced into contiguous batches.
-        x_epoch = np.ones((n, x.shape[1] + 1), dtype=dtype)
-        onehot_epoch = np.empty_like(onehot)
+        # [x, 1] once; every batch is gathered from it into a fixed buffer that stays in cache for
+        # the batch's forward and backward products (cheaper than shuffling a whole epoch's copy).
+        x_aug = np.ones((n, x.shape[1] + 1), dtype=dtype)
+        x_aug[:, :-1] = x
         y_epoch = np.empty(n, dtype=np.intp)
         predictions = np.empty(n, dtype=np.intp)
         bs = self.config.batch_size
         batches = math.ceil(n / bs)
+        sizes = {min(bs, n), n - (batches - 1) * bs}
+        batch_buffers = {m: (np.empty((m, x_aug.shape[1]), dtype), np.empty((m, onehot.shape[1]), dtype))
+                         for m in sizes}
         for epoch in range(1, self.config.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule(epoch)
             order = rng.permutation(n)
-            np.take(x, order, axis=0, out=x_epoch[:, :-1], mode="clip")
-            np.take(onehot, order, axis=0, out=onehot_epoch, mode="clip")
             np.take(y, order, out=y_epoch, mode="clip")
-            loss_sum = self._train_epoch(epoch, lr, x_epoch, onehot_epoch, predictions, batches)
-            if loss_sum is None:
-                return
-            if not all(np.isfinite(w).all() for w in self.model.layers):
-                self._diverged(epoch, "the weights became infinite or NaN")
-                return
-            val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
-            test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
+            with blas_threads(self.blas_threads), flush_subnormals():
+                loss_sum = self._train_epoch(epoch, lr, (x_aug, onehot, order), batch_buffers, predictions, batches)
+                if loss_sum is None:
+                    return
+                if not all(np.isfinite(w).all() for w in self.model.layers):
+                    self._diverged(epoch, "the weights became infinite or NaN")
+                    return
+                val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
+                test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
             yield EpochRecord(
                 epoch=epoch,
                 train_loss=loss_sum / n,
@@ -163,12 +173,17 @@ class Trainer:
             )
         self.status = "completed"
 
-    def _train_epoch(self, epoch, lr, x_epoch, onehot_epoch, predictions, batches) -> float | None:
-        """All batches of one epoch; the summed loss, or None if cancelled or diverged."""
+    def _train_epoch(self, epoch, lr, data, batch_buffers, predictions, batches) -> float | None:
+        """All batches of one epoch; the summed loss, or None if cancelled or diverged.
+
+        `data` is ([x, 1], onehot, this epoch's order); batch i takes rows order[i*bs:(i+1)*bs].
+        """
+        x_aug, onehot, order = data
         step = self.model.train_step
         optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
         cancel = self._cancel
-        bs, n = self.config.batch_size, len(x_epoch)
+        take = np.take
+        bs, n = self.config.batch_size, len(order)
         total = 0.0
         # Overflow is detected below and reported as divergence, not as warnings.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -178,7 +193,11 @@ class Trainer:
                     self.message = f"Cancelled in epoch {epoch} after {b} of {batches} batches."
                     return None
                 lo, hi = b * bs, min(b * bs + bs, n)
-                loss = step(x_epoch[lo:hi], onehot_epoch[lo:hi], lr, optimizer, penalties, predictions[lo:hi])
+                rows = order[lo:hi]
+                xb, ob = batch_buffers[hi - lo]
+                take(x_aug, rows, axis=0, out=xb, mode="clip")
+                take(onehot, rows, axis=0, out=ob, mode="clip")
+                loss = step(xb, ob, lr, optimizer, penalties, predictions[lo:hi])
                 if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
                     self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None

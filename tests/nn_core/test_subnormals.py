@@ -53,3 +53,38 @@ def test_previous_mode_is_restored_after_errors_and_nesting():
             raise KeyError("boom")
     assert not fpenv.subnormals_flushed()
     assert np.float32(TINY) * np.float32(0.5) > 0
+
+
+def _momentum_run(mnist, epochs=3, n=2000):
+    from nn_core.config import ModelConfig, TrainConfig
+    from nn_core.model import MLP
+    from nn_core.train import Trainer
+
+    model = MLP(ModelConfig(hidden_sizes=(64, 64)), 0)
+    config = TrainConfig(optimizer="momentum", batch_size=4, epochs=epochs, learning_rate=0.01, schedule="constant")
+    trainer = Trainer(model, config, train=(mnist["x_train"][:n], mnist["y_train"][:n]))
+    records = list(trainer.run())
+    return trainer, records
+
+
+def test_multi_epoch_momentum_run_leaves_no_subnormals(mnist):
+    trainer, records = _momentum_run(mnist)
+    assert trainer.status == "completed" and len(records) == 3
+    assert records[-1].train_acc > 0.8  # it really trained
+    state = trainer.model.params + trainer.optimizer.state()
+    assert len(trainer.optimizer.state()) == len(trainer.model.layers)
+    for array in state:
+        nonzero = np.abs(array)[array != 0]
+        assert nonzero.size == 0 or nonzero.min() >= TINY
+    assert not fpenv.subnormals_flushed()  # the caller's mode is back
+
+
+def test_the_same_run_without_flushing_is_full_of_subnormals(mnist, monkeypatch):
+    """Control: proves the run above would catch the trap if the engine stopped flushing."""
+    import contextlib
+
+    import nn_core.train
+
+    monkeypatch.setattr(nn_core.train, "flush_subnormals", contextlib.nullcontext)
+    trainer, _ = _momentum_run(mnist)
+    assert subnormal_count(trainer.model.params + trainer.optimizer.state()) > 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nn_core import threads
@@ -43,3 +44,38 @@ def test_bad_argument_is_refused(bad):
     with pytest.raises(threads.ThreadsError, match="expected a whole number >= 1"):
         with threads.blas_threads(bad):
             pass
+
+
+def test_trainer_trains_with_the_engine_settings_and_restores_the_callers(mnist, monkeypatch):
+    """Every batch runs at the chosen thread count with subnormals flushed; the caller's settings return."""
+    from nn_core import fpenv
+    from nn_core.config import ModelConfig, TrainConfig
+    from nn_core.model import MLP
+    from nn_core.train import Trainer
+
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    seen = set()
+
+    def on_batch(epoch, batch, batches):
+        seen.add((threads.current_blas_threads(), fpenv.subnormals_flushed()))
+
+    train = (mnist["x_train"][:256], mnist["y_train"][:256])
+    with threads.blas_threads(2):
+        trainer = Trainer(MLP(ModelConfig(hidden_sizes=(8,)), 0), TrainConfig(epochs=2, batch_size=64), train,
+                          on_batch=on_batch)
+        for _ in trainer.run():
+            # between epochs the consumer runs in its own settings
+            seen.add(("consumer", threads.current_blas_threads(), fpenv.subnormals_flushed()))
+        assert threads.current_blas_threads() == 2
+    assert seen == {(1, True), ("consumer", 2, False)}
+
+
+def test_trainer_refuses_a_bad_thread_setting_before_training(monkeypatch):
+    from nn_core.config import ModelConfig, TrainConfig
+    from nn_core.model import MLP
+    from nn_core.train import Trainer
+
+    monkeypatch.setenv(threads.ENV_VAR, "many")
+    x = np.zeros((4, 784), np.float32)
+    with pytest.raises(threads.ThreadsError, match="MNIST_TUI_BLAS_THREADS: got 'many'"):
+        Trainer(MLP(ModelConfig(hidden_sizes=()), 0), TrainConfig(), (x, np.zeros(4, int)))
