@@ -15,11 +15,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
 
 from runs.export import export_text
 from runs.store import RunStore, StoreError
-from tui.run_summary import RunSummary, summarize
 from tui.dialogs.confirm import ConfirmDialog
+from tui.run_summary import RunSummary, summarize
 from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
@@ -228,9 +229,12 @@ class HistoryPane(Vertical):
             return
         summaries = [summarize(r) for r in records]
         configs = {r.id: r.config for r in records}
-        self.app.call_from_thread(self._apply, version, summaries, configs)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._apply, version, summaries, configs)
 
     def _apply(self, version: int, summaries: list[RunSummary], configs: dict[int, dict[str, Any]]) -> None:
+        if self._version is not None and version < self._version:
+            return  # an older read finishing late
         self._version = version
         self.summaries = summaries
         self.configs = configs
