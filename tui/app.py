@@ -24,6 +24,8 @@ from tui.widgets.history_pane import HistoryPane
 from tui.widgets.train_pane import TrainPane
 
 STYLES = Path(__file__).parent / "styles"
+TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history": "#history-table"}
+"""Where the keyboard goes when a tab is shown (else its first focusable widget)."""
 
 
 class MnistTuiApp(App[int]):
@@ -99,7 +101,14 @@ class MnistTuiApp(App[int]):
         return True
 
     def action_show_tab(self, tab: str) -> None:
+        """Show `tab` and put the keyboard focus in it, so arrows and keys act there at once."""
         self.query_one(TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}", TabPane)
+        if self.focused is not None and pane in self.focused.ancestors:
+            return
+        target = next(iter(pane.query(TAB_FOCUS[tab])), None) or next((w for w in pane.query("*") if w.focusable), None)
+        if target is not None:
+            target.focus()
 
     def action_start_run(self) -> None:
         self.action_show_tab("train")
@@ -123,10 +132,13 @@ class MnistTuiApp(App[int]):
             return
 
         def answered(quit_now: bool | None) -> None:
-            if quit_now:
+            if not quit_now:
+                return
+            if self.train_pane.cancel():
                 self._quit_when_run_ends = True
-                self.train_pane.cancel()
                 self.notify("Cancelling the run; quitting once it is recorded…")
+            else:  # the run ended while the question was open
+                self.exit(0)
 
         self.push_screen(
             ConfirmDialog(

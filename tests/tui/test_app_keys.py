@@ -11,9 +11,10 @@ async def test_function_keys_switch_tabs_and_every_action_is_in_the_palette(mnis
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         tabs = app.query_one("#tabs")
-        for key, tab in (("f4", "history"), ("f3", "confusion"), ("f2", "train")):
+        for key, tab, focused in (("f4", "history", "history-table"), ("f3", "confusion", "confusion-matrix"),
+                                  ("f2", "train", "opt-dataset")):
             await pilot.press(key)
-            assert tabs.active == tab
+            assert tabs.active == tab and app.focused.id == focused  # keys act in the tab shown
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for binding in app.BINDINGS:
             assert isinstance(binding, Binding) and binding.description and binding.tooltip

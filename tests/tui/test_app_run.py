@@ -104,3 +104,17 @@ async def test_a_killed_training_process_is_reported_and_the_app_keeps_going(mni
         await wait_until(pilot, lambda: app.store.get_run(finished.run_id).status == "interrupted", timeout=5)
         assert len(app.store.get_run(finished.run_id).epochs) >= 1
         assert not app.query_one("#start").disabled
+
+
+@pilot_test
+async def test_quit_answered_after_the_run_ended_quits(mnist_tui_home):
+    app = make_app(small_config(limit=1000, epochs=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.query_one("#run-panel").state == "training")
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmDialog)
+        await wait_until(pilot, lambda: not app.train_pane.running)  # ends while the question is open
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, timeout=10)
+    assert app.store.list_runs()[0].status == "completed"

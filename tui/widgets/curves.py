@@ -31,7 +31,7 @@ class Curves(Vertical):
     """Two plots side by side; `show(records)` redraws both from the epoch records."""
 
     DEFAULT_CSS = """
-    Curves { height: 14; border: round $primary 50%; }
+    Curves { height: 1fr; min-height: 12; border: round $primary 50%; }
     Curves Horizontal { height: 1fr; }
     Curves PlotextPlot { width: 1fr; }
     Curves #curves-legend { height: 1; content-align: center middle; width: 1fr; }
@@ -63,7 +63,7 @@ class Curves(Vertical):
         for split, rgb in reversed(SPLITS):  # train last, on top
             values = [r.get(f"{split}_{metric}") for r in records]
             if epochs and all(v is not None for v in values):
-                plt.plot(epochs, values, color=rgb, marker="hd")
+                plt.plot(epochs, values, color=rgb, marker="braille")
         if 0 < len(epochs) <= 10:
             plt.xticks(epochs)
         widget.refresh()
