@@ -143,7 +143,7 @@ async def test_a_run_without_model_file_or_matrix_says_so(tmp_path: Path, traine
             pane = await open_run(pilot, 1)  # completed, but this fixed store has no model files
             await pilot.press("enter")
             await pilot.pause()
-            assert "has no model file" in str(app.query_one("#digit-title").render())
+            assert "Run 1 saved no model" in str(app.query_one("#digit-title").render())
             await pilot.press("right", "right", "right", "right", "enter")  # (0, 4) holds no image
             assert str(app.query_one("#digit-title").render()) == "No test image of class 0 was predicted as 4."
             await open_run(pilot, 3)  # cancelled before its evaluation
@@ -168,3 +168,8 @@ async def test_a_damaged_model_file_is_reported_and_the_app_keeps_running(tmp_pa
             title = str(app.query_one("#digit-title").render())
             assert title.startswith("Cannot list the images:") and str(run_id) in title
             assert app.is_running
+            Path(store.get_run(run_id).model_path).unlink()
+            await pilot.press("enter")
+            await pilot.pause()
+            title = str(app.query_one("#digit-title").render())
+            assert title.startswith(f"The model file of run {run_id} is missing")

@@ -174,8 +174,11 @@ class ConfusionPane(Vertical):
         if run.id in self._predictions:
             self._show_cell(self._predictions[run.id], *cell)
             return
-        if not run.model_path or not Path(run.model_path).is_file():
-            self.digits.message(f"Run {run.id} has no model file ({run.model_path or 'none saved'}), "
+        if not run.model_path:
+            self.digits.message(f"Run {run.id} saved no model, so its test images cannot be listed.")
+            return
+        if not Path(run.model_path).is_file():
+            self.digits.message(f"The model file of run {run.id} is missing ({run.model_path}), "
                                 "so its test images cannot be listed.")
             return
         self._pending = cell
