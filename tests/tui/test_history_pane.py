@@ -33,6 +33,10 @@ def store(tmp_path: Path) -> RunStore:
 async def test_real_runs_are_listed_again_after_a_restart(tmp_path: Path):
     path = tmp_path / "runs.sqlite3"
     with RunStore.open(path) as store:
+        app = PanesApp(store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert str(app.query_one("#history-status").render()).startswith("No runs yet")
         ids = real_runs(store, SMALL, SMALL_SGD)
     for _ in range(2):  # two app instances, each on a new connection to the same file
         with RunStore.open(path) as store:

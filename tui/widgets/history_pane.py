@@ -298,6 +298,10 @@ class HistoryPane(Vertical):
         return Text(f"{column.label} {arrow}")
 
     def _update_status(self) -> None:
+        if not self.summaries:
+            self._set_status("No runs yet: train one in the Train tab, or with `mnist-tui train` "
+                             "(it appears here within a second).")
+            return
         shown = self.table.row_count
         label = next(c.label for c in COLUMNS if c.key == self.sort_column)
         parts = [f"{shown} of {len(self.summaries)} runs", f"{len(self.marked)} marked",
