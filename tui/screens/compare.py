@@ -194,11 +194,12 @@ class CompareScreen(Screen):
             return
         first, second = self.runs
         title.update(f"Confusion matrix change: run {second.id} minus run {first.id} "
-                     "(green: run {0} better, red: worse)".format(second.id))
+                     f"(green: run {second.id} better, red: worse)")
         names = [r.dataset.get("name") for r in self.runs]
         if first.confusion is None or second.confusion is None:
             missing = [str(r.id) for r in self.runs if r.confusion is None]
-            widget.explain(f"Run {', '.join(missing)} has no confusion matrix (it ended before its evaluation).")
+            which = f"Run {missing[0]} has" if len(missing) == 1 else f"Runs {' and '.join(missing)} have"
+            widget.explain(f"{which} no confusion matrix (ended before the final evaluation).")
         elif names[0] != names[1]:
             widget.explain(f"The runs used different datasets ({names[0]}, {names[1]}): "
                            "their matrices do not compare.")
