@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core.losses import log_softmax
+from nn_core.losses import cross_entropy, log_softmax
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,14 +31,22 @@ class Evaluation:
 def loss_and_accuracy(model, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Mean cross-entropy and accuracy; the cheap pair the training loop reports each epoch."""
     logits = model.logits(x)
-    logp = log_softmax(logits)
-    loss = -float(logp[np.arange(len(y)), y].mean(dtype=np.float64))
+    loss = float(cross_entropy(logits, y).mean())
     return loss, float(np.count_nonzero(logits.argmax(axis=1) == y)) / len(y)
 
 
+def _labels(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    y = np.asarray(y)
+    if len(x) == 0 or y.shape != (len(x),):
+        raise ValueError(f"evaluate: got {len(x)} samples and labels of shape {y.shape}, expected n >= 1 of each")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= k:
+        raise ValueError(f"evaluate: labels must be integers in [0, {k - 1}]")
+    return y.astype(np.intp, copy=False)
+
+
 def evaluate(model, x: np.ndarray, y: np.ndarray, num_mistakes: int = 25) -> Evaluation:
-    y = np.asarray(y, dtype=np.intp)
     k = model.config.num_classes
+    y = _labels(x, y, k)
     logp = log_softmax(model.logits(x))
     probabilities = np.exp(logp)
     predictions = logp.argmax(axis=1)

@@ -63,3 +63,12 @@ def test_classes_never_predicted_or_absent_score_zero():
     np.testing.assert_array_equal(ev.recall, [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(ev.confusion, [[2, 0, 0], [2, 0, 0], [0, 0, 0]])
     np.testing.assert_array_equal(np.sort(ev.mistakes), [2, 3])
+
+
+@pytest.mark.parametrize(
+    "n,y,message",
+    [(0, np.zeros(0, int), "0 samples"), (3, np.zeros(2, int), r"shape \(2,\)"), (2, np.array([0, 10]), r"\[0, 9\]")],
+)
+def test_bad_labels_are_refused(n, y, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate(MLP(ModelConfig(hidden_sizes=()), 0), np.zeros((n, 784), np.float32), y)
