@@ -162,3 +162,23 @@ def test_a_trainer_runs_once(mnist):
     list(trainer.run())
     with pytest.raises(RuntimeError):
         list(trainer.run())
+
+
+def test_config_penalties_shrink_the_weights_they_target(mnist):
+    train, _ = _data(mnist, 2000)
+
+    def weights(**penalty):
+        model = MLP(ModelConfig(hidden_sizes=(16,)), 0)
+        list(Trainer(model, TrainConfig(epochs=2, **penalty), train).run())
+        w = np.concatenate([p.ravel() for p in model.weights]).astype(np.float64)
+        biases = np.concatenate([p.ravel() for p in model.params[1::2]])
+        return w, biases
+
+    plain, plain_b = weights()
+    l1, _ = weights(l1=True, l1_lambda=1e-3)
+    l2, _ = weights(l2_lambda=1e-2)
+    off, _ = weights(l1=False, l1_lambda=1e-3)  # the lambda alone does not switch L1 on
+    assert np.abs(l1).sum() < 0.8 * np.abs(plain).sum()
+    assert np.square(l2).sum() < 0.8 * np.square(plain).sum()
+    np.testing.assert_array_equal(off, plain)
+    assert plain_b.any()
