@@ -29,7 +29,6 @@ from nn_core.regularizers import make_penalties
 from nn_core.schedules import make_schedule
 from nn_core.threads import blas_threads, engine_blas_threads
 
-STATUSES = ("running", "completed", "cancelled", "diverged")
 DIVERGED_LOSS = 100.0
 """Mean batch loss (nats per sample) treated as divergence; chance level is ln(10) = 2.3.
 
@@ -88,6 +87,9 @@ class Trainer:
         config: optimiser, learning rate, schedule, batch size, epochs, penalties, seed.
         train, val, test: (x (n, input_size), y (n,)) pairs; val and test are optional.
         on_batch: called as on_batch(epoch, batch, batches) after every batch (1-based).
+
+    `status` is 'running' until `run()` ends, then 'completed', 'cancelled' or 'diverged';
+    `message` explains the last two.
 
     Shuffling draws from default_rng((seed, 1)), a stream independent of the model's
     initialisation with the same seed; equal seeds give bit-identical runs.
