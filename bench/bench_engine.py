@@ -10,7 +10,7 @@ Prints three tables:
    resident set during training, measured in a fresh child process per cell), and the share of
    the float32 matmul peak of the same shapes (timed in this process, at nn_core's threads);
 2. threads: nn_core with 1 and 2 BLAS threads, on an idle machine and next to a busy core;
-3. subnormals: the plain loop at batch 4 over several epochs, flush-to-zero off and on.
+3. subnormals: nn_core at batch 4 over several epochs, its flush-to-zero off and on.
 With --batches N every epoch is cut to N batches and its time scaled to the full epoch.
 """
 
@@ -33,7 +33,6 @@ from engines import ENGINES, Workload, set_nn_core_threads, set_torch_threads, t
 from machine import busy_core, peak_rss_growth  # noqa: E402
 from matmul_peak import matmul_gflops, step_flops  # noqa: E402
 from mnist_arrays import TRAIN_SIZE, load_train  # noqa: E402
-from plain_numpy import PlainNumpy  # noqa: E402
 
 from nn_core import fpenv, threads  # noqa: E402
 
@@ -48,7 +47,9 @@ def epoch_seconds(engine: str, work: Workload, x: np.ndarray, y: np.ndarray, bat
     trainer = ENGINES[engine](work)
     start = time.perf_counter()
     loss = trainer.train_epoch(x[: used * work.batch_size], y[: used * work.batch_size])
-    return (time.perf_counter() - start) * full / used, loss
+    seconds = (time.perf_counter() - start) * full / used
+    print(f"  {engine} batch {work.batch_size}: {seconds:.3f} s/epoch", file=sys.stderr, flush=True)
+    return seconds, loss
 
 
 def speed_table(args, x, y) -> list[dict]:
@@ -65,6 +66,7 @@ def speed_table(args, x, y) -> list[dict]:
                 losses[(engine, batch)] = loss
             for n in torch_threads:
                 set_torch_threads(n)
+                print(f"  torch threads {n}:", file=sys.stderr, end="")
                 t, loss = epoch_seconds("torch", work, x, y, args.batches)
                 times.setdefault((f"torch{n}", batch), []).append(t)
                 losses[("torch", batch)] = loss
@@ -131,18 +133,30 @@ def thread_table(args, x, y) -> list[dict]:
 
 
 def subnormal_table(args, x, y) -> list[dict]:
-    batches = args.batches or len(x) // 4
-    rows = []
-    for flush in (False, True):
-        trainer = PlainNumpy(Workload().sizes, 4, 0.01, 0.9, 0)
-        with threads.blas_threads(), (fpenv.flush_subnormals() if flush else nullcontext()):
-            for epoch in range(1, args.subnormal_epochs + 1):
-                start = time.perf_counter()
-                trainer.train_epoch(x[: batches * 4], y[: batches * 4])
-                seconds = (time.perf_counter() - start) * (len(x) // 4) / batches
-                rows.append({"flush": flush, "epoch": epoch, "seconds": seconds,
-                             "subnormals": count_subnormals(trainer.params + trainer.velocity)})
-    return rows
+    """nn_core at batch 4 for several epochs with its flush-to-zero off and on (alternating runs, medians)."""
+    import nn_core.train
+    from nn_core.config import ModelConfig, TrainConfig
+    from nn_core.model import MLP
+
+    used = min(args.batches or len(x) // 4, len(x) // 4) * 4
+    config = TrainConfig(optimizer="momentum", learning_rate=0.01, batch_size=4,
+                         epochs=args.subnormal_epochs, schedule="constant")
+    cells: dict = {}
+    for _ in range(args.repeats):
+        for flush in (False, True):
+            model = MLP(ModelConfig(hidden_sizes=Workload().sizes[1:-1]), 0)
+            trainer = nn_core.train.Trainer(model, config, train=(x[:used], y[:used]))
+            saved = nn_core.train.flush_subnormals
+            nn_core.train.flush_subnormals = saved if flush else nullcontext
+            try:
+                for record in trainer.run():
+                    cell = cells.setdefault((flush, record.epoch), {"seconds": []})
+                    cell["seconds"].append(record.seconds * len(x) / used)
+                    cell["subnormals"] = count_subnormals(model.params + trainer.optimizer.state())
+            finally:
+                nn_core.train.flush_subnormals = saved
+    return [{"flush": flush, "epoch": epoch, "seconds": statistics.median(cell["seconds"]),
+             "subnormals": cell["subnormals"]} for (flush, epoch), cell in sorted(cells.items())]
 
 
 def count_subnormals(arrays) -> int:
@@ -198,7 +212,7 @@ def print_threads(rows: list[dict]) -> None:
 
 
 def print_subnormals(rows: list[dict]) -> None:
-    print("\n## Subnormals: plain NumPy loop, batch 4, consecutive epochs, flush-to-zero off/on\n")
+    print("\n## Subnormals: nn_core, batch 4, lr 0.01, momentum 0.9, consecutive epochs, flush-to-zero off/on\n")
     print("| flush-to-zero | epoch | seconds | subnormal values in weights + momentum |")
     print("|---|---|---|---|")
     for r in rows:

@@ -47,7 +47,7 @@ class NnCore:
 
 
 class Torch:
-    """PyTorch on the CPU, used the fastest plain way: batches sliced from pre-made tensors."""
+    """PyTorch on the CPU, used the fastest plain way: batches indexed from pre-made tensors."""
 
     name = "torch"
 
@@ -71,7 +71,10 @@ class Torch:
         batches = len(x) // self.batch_size
         order = torch.randperm(len(x), generator=self.generator)[: batches * self.batch_size]
         total = torch.zeros(())
-        for xb, yb in zip(xt[order].split(self.batch_size), yt[order].split(self.batch_size)):
+        # Index each batch from the whole tensors: measured faster than one shuffled copy of the
+        # set (115 ms of fresh memory per epoch) from batch 32 up, and as fast at batch 4.
+        for rows in order.split(self.batch_size):
+            xb, yb = xt[rows], yt[rows]
             self.optimizer.zero_grad(set_to_none=True)
             loss = F.cross_entropy(self.model(xb), yb)
             loss.backward()

@@ -79,6 +79,17 @@ def _checked_split(name: str, split, model: MLP) -> tuple[np.ndarray, np.ndarray
     return x, y.astype(np.intp, copy=False)
 
 
+class _BatchBuffers:
+    """One batch's inputs [x, 1] and one-hot targets; `staged` is a contiguous landing place for the
+    gathered rows (np.take into the strided `features` view would allocate a temporary each call)."""
+
+    def __init__(self, rows: int, features: int, classes: int, dtype) -> None:
+        self.x = np.ones((rows, features + 1), dtype=dtype)
+        self.features = self.x[:, :-1]
+        self.staged = np.empty((rows, features), dtype=dtype)
+        self.onehot = np.empty((rows, classes), dtype=dtype)
+
+
 class Trainer:
     """Trains `model` in place. Iterate `run()` for one EpochRecord per completed epoch.
 
@@ -137,24 +148,22 @@ class Trainer:
         n, dtype = len(x), self.model.dtype
         rng = np.random.default_rng((self.config.seed, 1))
         onehot = np.eye(self.model.config.num_classes, dtype=dtype)[y]
-        # [x, 1] once; every batch is gathered from it into a fixed buffer that stays in cache for
-        # the batch's forward and backward products (cheaper than shuffling a whole epoch's copy).
-        x_aug = np.ones((n, x.shape[1] + 1), dtype=dtype)
-        x_aug[:, :-1] = x
         y_epoch = np.empty(n, dtype=np.intp)
         predictions = np.empty(n, dtype=np.intp)
         bs = self.config.batch_size
         batches = math.ceil(n / bs)
-        sizes = {min(bs, n), n - (batches - 1) * bs}
-        batch_buffers = {m: (np.empty((m, x_aug.shape[1]), dtype), np.empty((m, onehot.shape[1]), dtype))
-                         for m in sizes}
+        # Each batch is gathered into fixed buffers that stay in cache for its forward and backward
+        # products; no shuffled copy of the whole set is made (a fresh 172 MB array costs more in
+        # page faults than a run's worth of per-batch gathering).
+        batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype)
+                         for m in {min(bs, n), n - (batches - 1) * bs}}
         for epoch in range(1, self.config.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule(epoch)
             order = rng.permutation(n)
             np.take(y, order, out=y_epoch, mode="clip")
             with blas_threads(self.blas_threads), flush_subnormals():
-                loss_sum = self._train_epoch(epoch, lr, (x_aug, onehot, order), batch_buffers, predictions, batches)
+                loss_sum = self._train_epoch(epoch, lr, (x, onehot, order), batch_buffers, predictions, batches)
                 if loss_sum is None:
                     return
                 if not all(np.isfinite(w).all() for w in self.model.layers):
@@ -178,13 +187,13 @@ class Trainer:
     def _train_epoch(self, epoch, lr, data, batch_buffers, predictions, batches) -> float | None:
         """All batches of one epoch; the summed loss, or None if cancelled or diverged.
 
-        `data` is ([x, 1], onehot, this epoch's order); batch i takes rows order[i*bs:(i+1)*bs].
+        `data` is (x, onehot, this epoch's order); batch i takes rows order[i*bs:(i+1)*bs].
         """
-        x_aug, onehot, order = data
+        x, onehot, order = data
         step = self.model.train_step
         optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
         cancel = self._cancel
-        take = np.take
+        take, copyto = np.take, np.copyto
         bs, n = self.config.batch_size, len(order)
         total = 0.0
         # Overflow is detected below and reported as divergence, not as warnings.
@@ -196,10 +205,11 @@ class Trainer:
                     return None
                 lo, hi = b * bs, min(b * bs + bs, n)
                 rows = order[lo:hi]
-                xb, ob = batch_buffers[hi - lo]
-                take(x_aug, rows, axis=0, out=xb, mode="clip")
-                take(onehot, rows, axis=0, out=ob, mode="clip")
-                loss = step(xb, ob, lr, optimizer, penalties, predictions[lo:hi])
+                buf = batch_buffers[hi - lo]
+                take(x, rows, axis=0, out=buf.staged, mode="clip")
+                copyto(buf.features, buf.staged)
+                take(onehot, rows, axis=0, out=buf.onehot, mode="clip")
+                loss = step(buf.x, buf.onehot, lr, optimizer, penalties, predictions[lo:hi])
                 if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
                     self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None
