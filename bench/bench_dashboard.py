@@ -9,10 +9,11 @@ samples per second (train size / epoch seconds, from the run store) compared wit
 "app CPU" is the share of one core the app's own process used (for `process` mode, the UI
 only; for `thread`, UI plus training).
 
-    MNIST_TUI_DATA=../shared/datasets .venv/bin/python bench/bench_dashboard.py [--epochs 20]
+    MNIST_TUI_DATA=../shared/datasets .venv/bin/python bench/bench_dashboard.py [--epochs 10 --repeat 2]
 
 Modes: `idle` (app open, no run: the latency floor), `process` (training in a child process,
-the default), `thread` (training in a thread of the app's process).
+the default), `thread` (training in a thread of the app's process); each run mode is measured
+twice: only watching the run (throughput with the dashboard open) and typing all along.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MARKER = b"'x' is not valid"
-KEY, UNDO = b"x", b"\x7f"
+STEPS = (
+    # (kind, keys written to the terminal, text the app draws in response)
+    ("type", b"x", b"Seed: 'x' is not valid"),  # the inline error under the options
+    ("type", b"\x7f", b"Seed: '' is not valid"),  # backspace
+    ("focus", b"\x1b[Z", b"Strength of the L2"),  # shift+tab: the help line of the previous option
+    ("focus", b"\t", b"Random seed"),  # tab back: the Seed help line
+)
 READY = b"Random seed"  # the help line of the focused Seed field: keys now go there
 
 APP_SCRIPT = """
@@ -111,24 +117,25 @@ class Terminal:
             os.close(self.master)
 
 
-def key_latencies(term: Terminal, until: bytes | None, samples: int, gap: float) -> list[float]:
-    """Type KEY, time until MARKER is drawn, undo it, repeat (until `until` shows or `samples` are taken)."""
-    latencies: list[float] = []
-    end_seen = lambda: until is not None and until in term.output  # noqa: E731
-    while len(latencies) < samples and not end_seen() and not term.closed:
-        offset = term.send(KEY)
-        sent = time.monotonic()
-        shown = term.wait_for(MARKER, offset, timeout=10)
-        if shown is None:
-            break
-        latencies.append((shown - sent) * 1000)
-        time.sleep(gap / 2)
-        term.send(UNDO)
-        time.sleep(gap / 2)
+def key_latencies(term: Terminal, until: bytes | None, rounds: int, gap: float) -> dict[str, list[float]]:
+    """Press each of STEPS in turn and time it until its text is drawn; stop at `until` or after `rounds`."""
+    latencies: dict[str, list[float]] = {"type": [], "focus": []}
+    done = 0
+    while done < rounds and not term.closed and not (until is not None and until in term.output):
+        for kind, keys, shown_text in STEPS:
+            offset = term.send(keys)
+            sent = time.monotonic()
+            shown = term.wait_for(shown_text, offset, timeout=10)
+            if shown is None:
+                raise RuntimeError(f"{keys!r} never showed {shown_text!r}")
+            latencies[kind].append((shown - sent) * 1000)
+            time.sleep(gap)
+        done += 1
     return latencies
 
 
-def dashboard(mode: str, config: dict, env: dict[str, str], samples: int, gap: float) -> dict:
+def dashboard(mode: str, config: dict, env: dict[str, str], rounds: int, gap: float, typing: bool = True) -> dict:
+    """One app session; `typing=False` only watches the run (throughput with the dashboard open)."""
     start = mode != "idle"
     runner = "process" if mode == "idle" else mode
     args = [sys.executable, "-c", APP_SCRIPT, json.dumps(config), "start" if start else "idle", runner]
@@ -139,7 +146,10 @@ def dashboard(mode: str, config: dict, env: dict[str, str], samples: int, gap: f
         if start and term.wait_for(b"Training run #", timeout=300) is None:
             raise RuntimeError("the run did not start:\n" + term.output.decode(errors="replace")[-2000:])
         cpu_before, wall_before = cpu_seconds(term.process.pid), time.monotonic()
-        latencies = key_latencies(term, b"Completed run #" if start else None, samples if not start else 10**9, gap)
+        latencies = (
+            key_latencies(term, b"Completed run #" if start else None, rounds if not start else 10**9, gap)
+            if typing else {"type": [], "focus": []}
+        )
         if start and term.wait_for(b"Completed run #", timeout=3600) is None:
             raise RuntimeError("the run did not complete")
         ui_cpu = (cpu_seconds(term.process.pid) - cpu_before) / (time.monotonic() - wall_before)
@@ -186,37 +196,55 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20, help="enough for the run to last a while")
+    parser.add_argument("--epochs", type=int, default=10, help="enough for the run to last a while")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--limit", type=int, default=None, help="training subset (default: all 55,000)")
     parser.add_argument("--gap", type=float, default=0.15, help="seconds between key presses")
     parser.add_argument("--modes", default="idle,process,thread")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds; each is bracketed by headless runs")
     args = parser.parse_args()
     config = {"data": {"limit": args.limit}, "train": {"epochs": args.epochs, "batch_size": args.batch_size}}
     home = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     env = dict(os.environ, MNIST_TUI_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
     os.environ["MNIST_TUI_HOME"] = str(home)
 
-    rows = []
-    reference = headless(config, home)
-    for mode in args.modes.split(","):
-        result = dashboard(mode, config, env, samples=40, gap=args.gap)
-        rates = epoch_rates(home) if mode != "idle" else []
-        rows.append((mode, result["latencies"], result["ui_cpu"], rates))
-    reference += headless(config, home)  # before and after, so drift in machine load shows
+    variants = [(m, t) for m in args.modes.split(",") for t in ((True,) if m == "idle" else (False, True))]
+    latencies: dict[tuple, list[float]] = {(*v, kind): [] for v in variants for kind in ("type", "focus")}
+    cpu: dict[tuple, list[float]] = {v: [] for v in variants}
+    ratios: dict[tuple, list[float]] = {v: [] for v in variants}
+    references = [statistics.median(headless(config, home))]
+    for _ in range(args.repeat):
+        speeds = {}
+        for mode, typing in variants:
+            result = dashboard(mode, config, env, rounds=15, gap=args.gap, typing=typing)
+            for kind in ("type", "focus"):
+                latencies[mode, typing, kind] += result["latencies"][kind]
+            cpu[mode, typing].append(result["ui_cpu"])
+            if mode != "idle":
+                speeds[mode, typing] = statistics.median(epoch_rates(home))
+        references.append(statistics.median(headless(config, home)))
+        # Each dashboard run against the headless runs just before and after its round (load drifts).
+        ref = (references[-2] + references[-1]) / 2
+        for variant, speed in speeds.items():
+            ratios[variant].append(speed / ref)
 
-    ref = statistics.median(reference)
-    print(f"config: {json.dumps(config)}   cores: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.1f}")
-    print(f"headless execute_run: {ref:,.0f} samples/s (median of {len(reference)} epochs: "
-          + ", ".join(f"{r:,.0f}" for r in reference) + ")")
+    print(f"config: {json.dumps(config)}   cores: {os.cpu_count()}   load avg (1 min): {os.getloadavg()[0]:.1f}")
+    print("headless execute_run, median epoch of each bracketing run: "
+          + ", ".join(f"{r:,.0f}" for r in references) + " samples/s")
     print()
-    print(f"{'mode':<9} {'keys':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'app CPU':>8} {'samples/s':>11} {'vs headless':>12}")
-    for mode, lat, ui_cpu, rates in rows:
-        speed = statistics.median(rates) if rates else None
-        keys = (f"{percentile(lat, 0.5):>8.1f} {percentile(lat, 0.95):>8.1f} {max(lat):>8.1f}" if lat
-                else f"{'-':>8} {'-':>8} {'-':>8}")  # a run shorter than one key press
-        speed_text = f"{speed:>11,.0f} {speed / ref:>11.1%}" if speed else f"{'-':>11} {'-':>12}"
-        print(f"{mode:<9} {len(lat):>5} {keys} {ui_cpu:>8.0%} {speed_text}")
+    print(f"{'':<18} {'typing in a field (ms)':^26} {'moving the focus (ms)':^26}")
+    print(f"{'mode':<18} {'keys':>5} {'p50':>6} {'p95':>6} {'max':>6} {'keys':>5} {'p50':>6} {'p95':>6} {'max':>6} "
+          f"{'app CPU':>8} {'vs headless (each round)':>26}")
+    for mode, typing in variants:
+        label = mode if mode == "idle" else f"{mode}, {'typing' if typing else 'watching'}"
+        cells = []
+        for kind in ("type", "focus"):
+            lat = latencies[mode, typing, kind]
+            cells.append(f"{len(lat):>5} " + (f"{percentile(lat, 0.5):>6.0f} {percentile(lat, 0.95):>6.0f} {max(lat):>6.0f}"
+                                              if lat else f"{'-':>6} {'-':>6} {'-':>6}"))
+        rounds = ratios[mode, typing]
+        speed = (f"{statistics.median(rounds):.1%} (" + ", ".join(f"{r:.0%}" for r in rounds) + ")") if rounds else "-"
+        print(f"{label:<18} {cells[0]} {cells[1]} {statistics.median(cpu[mode, typing]):>8.0%} {speed:>26}")
     return 0
 
 

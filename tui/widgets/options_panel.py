@@ -144,7 +144,6 @@ class OptionsPanel(Widget):
         border-title-color: $text;
         padding: 0 1;
     }
-    OptionsPanel:focus-within { border: round $primary; }
     OptionsPanel VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
     OptionsPanel .option-row { height: 1; margin-bottom: 0; }
     OptionsPanel .option-label { width: 14; height: 1; color: $text-muted; }
@@ -306,4 +305,4 @@ class OptionsPanel(Widget):
     def on_descendant_focus(self, event: Any) -> None:
         field = (event.widget.id or "").removeprefix("opt-")
         if field in OPTIONS:
-            self.query_one("#options-help", Static).update(f"{OPTIONS[field].label}: {OPTIONS[field].help}")
+            self.query_one("#options-help", Static).update(f"{OPTIONS[field].label}: {OPTIONS[field].help}", layout=False)

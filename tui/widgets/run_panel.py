@@ -136,6 +136,7 @@ class RunPanel(Widget):
         )
 
     def epoch_done(self, epoch: int) -> None:
+        self.query_one("#epoch-bar", ProgressBar).update(progress=self.query_one("#epoch-bar", ProgressBar).total or 0)
         self.query_one("#run-bar", ProgressBar).update(total=max(self._epochs, 1), progress=epoch)
 
     def cancelling(self) -> None:

@@ -31,6 +31,8 @@ from tui.widgets.metrics_table import MetricsTable
 from tui.widgets.options_panel import OptionsPanel
 from tui.widgets.run_panel import RunPanel
 
+PROGRESS_INTERVAL_S = 0.25
+
 
 class TrainPane(Widget):
     """Design a network, train it, watch it learn."""
@@ -57,6 +59,7 @@ class TrainPane(Widget):
         self._clock = clock
         self._run: Any = None
         self._records: list[dict[str, Any]] = []
+        self._last_progress = 0.0
         self.last_finished: RunFinished | None = None
         """How the most recent run ended (None before the first)."""
 
@@ -162,7 +165,10 @@ class TrainPane(Widget):
         self.run_panel.run_started(message.event)
 
     def on_batch_progressed(self, message: BatchProgressed) -> None:
-        if self.run_panel.state == "training":
+        """Progress is drawn at most PROGRESS_INTERVAL_S apart: each draw costs the UI a few ms of CPU."""
+        now = time.monotonic()
+        if self.run_panel.state == "training" and now - self._last_progress >= PROGRESS_INTERVAL_S:
+            self._last_progress = now
             self.run_panel.batch_progress(message.event)
 
     def on_epoch_completed(self, message: EpochCompleted) -> None:
