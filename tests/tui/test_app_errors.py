@@ -52,3 +52,18 @@ async def test_a_diverging_run_shows_the_engine_message(mnist_tui_home):
         message = str(app.query_one("#run-message").render())
         assert "diverged" in message and "learning rate" in message
         await wait_until(pilot, lambda: app.store.get_run(finished.run_id).status == "diverged", timeout=5)
+
+
+@pilot_test
+async def test_download_progress_is_shown_per_file(mnist_tui_home):
+    from runs.events import DataProgress
+    from tui.messages import message_for
+
+    app = make_app(small_config())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.train_pane
+        pane.run_panel.begin(2)
+        pane.post_message(message_for(DataProgress("download train-images-idx3-ubyte.gz", 4_000_000, 9_912_422)))
+        await pilot.pause()
+        assert str(app.query_one("#run-state").render()) == "Downloading train-images-idx3-ubyte.gz  40%"
+        assert app.query_one("#epoch-bar").percentage == 4_000_000 / 9_912_422

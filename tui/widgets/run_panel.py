@@ -103,11 +103,12 @@ class RunPanel(Widget):
     def data_progress(self, event: DataProgress) -> None:
         self.query_one("#epoch-bar-label", Label).update("data")
         self.query_one("#epoch-bar", ProgressBar).update(total=event.total, progress=event.done)
-        verb = "Downloading" if event.stage.startswith("download") else "Loading"
-        detail = event.stage
+        action, _, what = event.stage.partition(" ")  # 'download train-images-idx3-ubyte.gz', 'load ...'
+        verb = "Downloading" if action == "download" else "Loading"
+        detail = what or "data"
         if event.total:
             detail += f"  {event.done / event.total:.0%}"
-        self._show("loading", f"{verb} data: {detail}")
+        self._show("loading", f"{verb} {detail}")
 
     def run_started(self, event: RunStarted) -> None:
         self._started_at = self._clock()

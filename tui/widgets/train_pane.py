@@ -13,6 +13,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button
 from textual.worker import Worker, WorkerState
@@ -32,6 +33,7 @@ from tui.widgets.options_panel import OptionsPanel
 from tui.widgets.run_panel import RunPanel
 
 PROGRESS_INTERVAL_S = 0.25
+CURVES_INTERVAL_S = 1.0
 
 
 class TrainPane(Widget):
@@ -60,6 +62,8 @@ class TrainPane(Widget):
         self._run: Any = None
         self._records: list[dict[str, Any]] = []
         self._last_progress = 0.0
+        self._curves_drawn = 0.0
+        self._curves_timer: Timer | None = None
         self.last_finished: RunFinished | None = None
         """How the most recent run ended (None before the first)."""
 
@@ -175,8 +179,26 @@ class TrainPane(Widget):
         record = message.event.record
         self._records.append(record)
         self.query_one(MetricsTable).add_record(record)
-        self.query_one(Curves).show(self._records)
         self.run_panel.epoch_done(record["epoch"])
+        self._draw_curves_soon()
+
+    def _draw_curves_soon(self) -> None:
+        """Redraw the curves now, or once CURVES_INTERVAL_S after the last draw if epochs come faster.
+
+        Drawing both plots costs the UI tens of ms; a full-MNIST epoch can take under half a second.
+        """
+        if self._curves_timer is not None:
+            return
+        wait = self._curves_drawn + CURVES_INTERVAL_S - time.monotonic()
+        if wait <= 0:
+            self._draw_curves()
+        else:
+            self._curves_timer = self.set_timer(wait, self._draw_curves)
+
+    def _draw_curves(self) -> None:
+        self._curves_timer = None
+        self._curves_drawn = time.monotonic()
+        self.query_one(Curves).show(self._records)
 
     def on_run_ended(self, message: RunEnded) -> None:
         self._run = None
