@@ -50,7 +50,7 @@ async def test_thread_runner_completes_the_same_run(mnist_tui_home):
 
 
 def long_config():
-    return small_config(limit=3000, epochs=200, batch_size=16)
+    return small_config(limit=5000, epochs=1000, batch_size=8)  # minutes long: these tests stop it
 
 
 @pilot_test
@@ -108,11 +108,9 @@ async def test_a_killed_training_process_is_reported_and_the_app_keeps_going(mni
 
 @pilot_test
 async def test_quit_answered_after_the_run_ended_quits(mnist_tui_home):
-    app = make_app(small_config(limit=1000, epochs=2))
+    app = make_app(small_config(limit=5000, epochs=3))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f5")
-        await wait_until(pilot, lambda: app.query_one("#run-panel").state == "training")
-        await pilot.press("ctrl+q")
+        await pilot.press("f5", "ctrl+q")  # asked while the child is still starting
         assert isinstance(app.screen, ConfirmDialog)
         await wait_until(pilot, lambda: not app.train_pane.running)  # ends while the question is open
         await pilot.press("y")
