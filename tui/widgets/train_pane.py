@@ -171,9 +171,11 @@ class TrainPane(Widget):
     def on_batch_progressed(self, message: BatchProgressed) -> None:
         """Progress is drawn at most PROGRESS_INTERVAL_S apart: each draw costs the UI a few ms of CPU."""
         now = time.monotonic()
-        if self.run_panel.state == "training" and now - self._last_progress >= PROGRESS_INTERVAL_S:
+        event = message.event
+        due = now - self._last_progress >= PROGRESS_INTERVAL_S or event.batch == event.batches  # an epoch's end always shows
+        if self.run_panel.state == "training" and due:
             self._last_progress = now
-            self.run_panel.batch_progress(message.event)
+            self.run_panel.batch_progress(event)
 
     def on_epoch_completed(self, message: EpochCompleted) -> None:
         record = message.event.record
