@@ -94,10 +94,11 @@ class MnistTuiApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Start and Cancel show as unavailable (dimmed) when they do not apply."""
+        running = any(pane.running for pane in self.query(TrainPane))  # no pane while closing
         if action == "start_run":
-            return None if self.train_pane.running else True
+            return None if running else True
         if action == "cancel_run":
-            return True if self.train_pane.running else None
+            return True if running else None
         return True
 
     def action_show_tab(self, tab: str) -> None:
@@ -113,7 +114,6 @@ class MnistTuiApp(App[int]):
     def action_start_run(self) -> None:
         self.action_show_tab("train")
         self.train_pane.start()
-        self.refresh_bindings()
 
     def action_cancel_run(self) -> None:
         self.train_pane.cancel()
@@ -156,12 +156,12 @@ class MnistTuiApp(App[int]):
         if finished.run_id is not None and finished.status == "failed":
             self.store.recover_interrupted()  # a child that died leaves its run 'running'
         if finished.run_id is not None and finished.status in ("completed", "cancelled"):
-            self.query_one(ConfusionPane).show_run(finished.run_id)
+            for pane in self.query(ConfusionPane):  # none while the app is closing
+                pane.show_run(finished.run_id)
         if finished.status == "failed" and finished.message:
             self.notify(finished.message, title="Run failed", severity="error", timeout=10)
         elif finished.status == "diverged":
             self.notify(finished.message, title="Run diverged", severity="error", timeout=10)
-        self.refresh_bindings()
         if self._quit_when_run_ends:
             self.exit(0)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app_driver import SIZE, make_app, pilot_test
+from app_driver import SIZE, make_app, pilot_test, small_config, wait_until
 from textual.binding import Binding
 
 
@@ -35,3 +35,15 @@ async def test_focus_moves_through_the_options_in_reading_order(mnist_tui_home):
             seen.append(app.focused.id)
             await pilot.press("tab")
         assert seen == ["opt-dataset", "opt-limit", "opt-val_size", "opt-normalization"]
+
+
+@pilot_test
+async def test_footer_shows_which_of_start_and_cancel_apply(mnist_tui_home):
+    app = make_app(small_config(limit=1000, epochs=1))
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.check_action("start_run", ()) and not app.check_action("cancel_run", ())
+        await pilot.click("#start")  # the mouse starts a run too
+        assert app.train_pane.running
+        assert not app.check_action("start_run", ()) and app.check_action("cancel_run", ())
+        await wait_until(pilot, lambda: not app.train_pane.running)
+        assert app.check_action("start_run", ())

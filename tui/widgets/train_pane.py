@@ -121,7 +121,7 @@ class TrainPane(Widget):
     def _offer_download(self, config: RunConfig, problem: str) -> None:
         spec = get_spec(config.data.dataset)
         body = (
-            f"{problem}\n\nDownload the four {spec.name} files (about 12 MB compressed) from "
+            f"{problem}\n\nDownload the four {spec.name} files (12 to 30 MB compressed) from "
             f"{spec.mirrors[0]} into {dataset_cache_dir(spec.name)} and start the run?"
         )
 
@@ -148,6 +148,7 @@ class TrainPane(Widget):
             self._show_finished(RunFinished(None, "failed", f"The run could not be started: {type(error).__name__}: {error}"))
             return
         self._run = run
+        self.app.refresh_bindings()  # the footer dims Start and lights Cancel
         self.run_worker(lambda: run.execute(self._post_event), thread=True, exclusive=True, group="run", name="training", exit_on_error=False)
 
     def _post_event(self, event: Any) -> None:
@@ -205,6 +206,7 @@ class TrainPane(Widget):
     def on_run_ended(self, message: RunEnded) -> None:
         self._run = None
         self._show_finished(message.event)
+        self.app.refresh_bindings()
 
     def _show_finished(self, finished: RunFinished) -> None:
         self.last_finished = finished
