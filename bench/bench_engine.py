@@ -52,11 +52,18 @@ def epoch_seconds(engine: str, work: Workload, x: np.ndarray, y: np.ndarray, bat
     return seconds, loss
 
 
+def warm_up(engines: list[str], x: np.ndarray, y: np.ndarray) -> None:
+    """A few batches per engine first, so one-time costs (lazy library set-up) are not timed."""
+    for engine in engines:
+        ENGINES[engine](Workload(batch_size=32)).train_epoch(x[:640], y[:640])
+
+
 def speed_table(args, x, y) -> list[dict]:
     engines = [e for e in args.engines if e != "torch"]
     torch_threads = [1, 2] if "torch" in args.engines else []
     times: dict = {}
     losses: dict = {}
+    warm_up(args.engines, x, y)
     for _ in range(args.repeats):
         for batch in args.batch_sizes:
             work = Workload(batch_size=batch)
@@ -117,6 +124,7 @@ def probe_memory(engine: str, batch: int, args) -> None:
 def thread_table(args, x, y) -> list[dict]:
     engine = "nn_core" if "nn_core" in args.engines else "numpy"
     rows = {batch: {"batch": batch, "engine": engine} for batch in args.batch_sizes}
+    warm_up([engine], x, y)
     for busy in (False, True):
         with busy_core(busy):
             for _ in range(args.repeats):
@@ -197,7 +205,8 @@ def print_speed(rows: list[dict], engines: list[str]) -> None:
         detail = ", ".join(f"b{r['batch']}: 1t {r['torch 1t']:.3f} s / 2t {r['torch 2t']:.3f} s" for r in rows)
         print(f"\ntorch at 1 and 2 threads: {detail}")
     losses = ", ".join(f"{e} {rows[-1][f'{e} loss']:.3f}" for e in engines if f"{e} loss" in rows[-1])
-    print(f"mean training loss of the epoch at batch {rows[-1]['batch']} (all engines learn alike): {losses}")
+    print(f"mean training loss of the epoch at batch {rows[-1]['batch']} (chance is ln 10 = 2.30; "
+          f"the engines' initialisations differ): {losses}")
     print(f"matmul peak = the step's float32 products alone, at nn_core's {threads.engine_blas_threads()} "
           "BLAS thread(s); share = (epoch FLOPs / epoch time) / peak")
 
