@@ -39,11 +39,11 @@ async def test_focus_moves_through_the_options_in_reading_order(mnist_tui_home):
 
 @pilot_test
 async def test_footer_shows_which_of_start_and_cancel_apply(mnist_tui_home):
-    app = make_app(small_config(limit=1000, epochs=1))
+    app = make_app(small_config(limit=5000, epochs=5))
     async with app.run_test(size=SIZE) as pilot:
         assert app.check_action("start_run", ()) and not app.check_action("cancel_run", ())
         await pilot.click("#start")  # the mouse starts a run too
-        assert app.train_pane.running
+        await wait_until(pilot, lambda: app.train_pane.running, timeout=5)
         assert not app.check_action("start_run", ()) and app.check_action("cancel_run", ())
         await wait_until(pilot, lambda: not app.train_pane.running)
         assert app.check_action("start_run", ())

@@ -108,10 +108,10 @@ async def test_a_killed_training_process_is_reported_and_the_app_keeps_going(mni
 
 @pilot_test
 async def test_quit_answered_after_the_run_ended_quits(mnist_tui_home):
-    app = make_app(small_config(limit=5000, epochs=3))
+    app = make_app(small_config(limit=20000, epochs=8))  # a few seconds
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f5", "ctrl+q")  # asked while the child is still starting
-        assert isinstance(app.screen, ConfirmDialog)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=5)
         await wait_until(pilot, lambda: not app.train_pane.running)  # ends while the question is open
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, timeout=10)
