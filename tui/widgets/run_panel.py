@@ -41,7 +41,7 @@ class RunPanel(Widget):
     RunPanel ProgressBar { width: 1fr; }
     RunPanel ProgressBar Bar { width: 1fr; }
     RunPanel #run-stats { height: 1; color: $text-muted; }
-    RunPanel #run-message { height: auto; max-height: 3; }
+    RunPanel #run-message { height: auto; max-height: 8; }
     RunPanel.-state-ready #run-state { color: $text-muted; }
     RunPanel.-state-loading #run-state, RunPanel.-state-cancelling #run-state, RunPanel.-state-cancelled #run-state { color: $warning; }
     RunPanel.-state-training #run-state { color: $accent; }

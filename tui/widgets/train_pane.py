@@ -120,8 +120,9 @@ class TrainPane(Widget):
 
     def _offer_download(self, config: RunConfig, problem: str) -> None:
         spec = get_spec(config.data.dataset)
+        looked = problem.split("\n" + supply_hint(spec))[0]  # the places searched; the hint is for "Not now"
         body = (
-            f"{problem}\n\nDownload the four {spec.name} files (12 to 30 MB compressed) from "
+            f"{looked}\n\nDownload the four {spec.name} files (12 to 30 MB compressed) from "
             f"{spec.mirrors[0]} into {dataset_cache_dir(spec.name)} and start the run?"
         )
 
