@@ -116,3 +116,25 @@ async def test_quit_answered_after_the_run_ended_quits(mnist_tui_home):
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.is_running, timeout=10)
     assert app.store.list_runs()[0].status == "completed"
+
+
+@pilot_test
+async def test_a_flood_of_progress_never_drops_an_epoch_row(mnist_tui_home):
+    from runs.events import BatchProgress, EpochDone, RunStarted
+    from tui.messages import BatchProgressed, EpochCompleted, message_for
+
+    assert BatchProgressed(BatchProgress(1, 1, 9, 1.0)).can_replace(BatchProgressed(BatchProgress(1, 2, 9, 1.0)))
+    assert not BatchProgressed(BatchProgress(1, 1, 9, 1.0)).can_replace(EpochCompleted(EpochDone(1, {})))
+    app = make_app(small_config(epochs=5))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.train_pane
+        pane.run_panel.begin(5)
+        pane.post_message(message_for(RunStarted(1, {}, {"name": "mnist"}, 2000, 1000, 10000)))
+        record = {"train_loss": 0.5, "train_acc": 0.9, "val_loss": 0.4, "val_acc": 0.9,
+                  "test_loss": 0.4, "test_acc": 0.9, "lr": 0.03, "seconds": 1.0}
+        for epoch in range(1, 6):  # posted faster than the screen can draw
+            for batch in range(1, 201):
+                pane.post_message(message_for(BatchProgress(epoch, batch, 200, 1e5)))
+            pane.post_message(message_for(EpochDone(1, dict(record, epoch=epoch))))
+        await wait_until(pilot, lambda: app.query_one("#metrics", DataTable).row_count == 5, timeout=10)
+        assert "epoch 5/5" in str(app.query_one("#run-stats").render())
