@@ -1,11 +1,11 @@
 """The engine's BLAS thread count, chosen on purpose rather than left to the BLAS library.
 
 The networks here are small (784-64-64-10): their matrix products take microseconds, so a
-second BLAS thread saves little even on an idle machine (about 20% per epoch at batch 128-256,
+second BLAS thread saves little even on an idle machine (8% per epoch at batch 128, 28% at 256,
 nothing at batch 4-32 on 2 cores), while the moment another thread or process wants a core
-(the dashboard's UI thread, a second run, the user's browser) the BLAS threads spin-wait for
-each other and an epoch becomes 2-4x slower (`bench/bench_engine.py --threads` measures it; the
-table is in README "Performance"). One thread is also what lets the flush-to-zero mode of
+(the dashboard's UI thread, a second run, the user's browser) the BLAS threads wait for each
+other and an epoch becomes 3-5x slower (`bench/bench_engine.py --tables threads` measures it;
+the table is in README "Performance"). One thread is also what lets the flush-to-zero mode of
 `nn_core.fpenv` cover every float operation, since it belongs to the calling thread.
 """
 
