@@ -67,6 +67,8 @@ async def test_custom_widths_and_other_choices_by_keys(mnist_tui_home):
         assert config is not None
         assert config.model.hidden_sizes == (128, 64)
         assert config.train.l1 is True and config.train.seed == 7
+        assert str(app.query_one("#l1-state").render()) == "on"
+        assert not app.query_one("#opt-l1_lambda", Input).disabled  # its lambda applies now
         await replace_text(pilot, "#opt-hidden_sizes", "128,x")
         assert app.train_pane.options.config is None
         assert "Widths" in str(app.query_one("#options-error").render())

@@ -150,6 +150,7 @@ class OptionsPanel(Widget):
     OptionsPanel .option-row.-invalid .option-label { color: $error; text-style: bold; }
     OptionsPanel .option-row Input, OptionsPanel .option-row Select { width: 1fr; }
     OptionsPanel .option-row Switch { border: none; height: 1; padding: 0; width: 6; }
+    OptionsPanel #l1-state { padding-left: 1; color: $text-muted; }
     OptionsPanel #options-help { height: 4; color: $text-muted; border-top: solid $primary 30%; }
     OptionsPanel #options-error { height: 2; color: $error; text-style: bold; }
     """
@@ -178,6 +179,8 @@ class OptionsPanel(Widget):
                 with Horizontal(classes="option-row", id=f"row-{field}"):
                     yield Label(option.label, classes="option-label")
                     yield self._control(field, option)
+                    if field == "l1":
+                        yield Label("off", id="l1-state")  # the compact switch alone does not read as on/off
         yield Static("", id="options-error")
         yield Static("Tab moves between options; the focused one is explained here.", id="options-help")
 
@@ -294,6 +297,7 @@ class OptionsPanel(Widget):
         self.query_one("#opt-momentum").disabled = self._value("optimizer") != "momentum"
         self.query_one("#opt-decay_rate").disabled = self._value("schedule") != "decay"
         self.query_one("#opt-l1_lambda").disabled = not self._value("l1")
+        self.query_one("#l1-state", Label).update("on" if self._value("l1") else "off")
 
     @on(Input.Changed)
     @on(Select.Changed)
