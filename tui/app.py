@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from runs.config import RunConfig
 from runs.store import RunStore, StoreError
@@ -20,6 +20,7 @@ from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import RunEnded
 from tui.settings import load_options
 from tui.widgets.confusion_pane import ConfusionPane
+from tui.widgets.footer import QuietFooter
 from tui.widgets.history_pane import HistoryPane
 from tui.widgets.train_pane import TrainPane
 
@@ -57,11 +58,9 @@ class MnistTuiApp(App[int]):
         super().__init__()
         self.store = store
         """The run store every pane reads (the run itself writes through its own connection)."""
-        self._data_dir = data_dir
-        self._runner = runner
-        self._initial = initial
-        self._clock = clock
         self._quit_when_run_ends = False
+        self._train = TrainPane(initial, data_dir=data_dir, runner=runner, clock=clock)
+        """Kept at hand: the footer asks check_action about it on every focus move (a query walks the DOM)."""
         if runner == "process":
             # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
             # multiprocessing's resource tracker passes stderr's fd to its helper: start it now.
@@ -71,19 +70,19 @@ class MnistTuiApp(App[int]):
         yield Header()
         with TabbedContent(initial="train", id="tabs"):
             with TabPane("Train", id="train"):
-                yield TrainPane(self._initial, data_dir=self._data_dir, runner=self._runner, clock=self._clock)
+                yield self._train
             with TabPane("Confusion", id="confusion"):
                 yield ConfusionPane(self.store)
             with TabPane("History", id="history"):
                 yield HistoryPane(self.store)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#opt-dataset").focus()  # a newcomer starts at the first option
 
     @property
     def train_pane(self) -> TrainPane:
-        return self.query_one(TrainPane)
+        return self._train
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every dashboard action next to Textual's own."""
@@ -94,7 +93,7 @@ class MnistTuiApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Start and Cancel show as unavailable (dimmed) when they do not apply."""
-        running = any(pane.running for pane in self.query(TrainPane))  # no pane while closing
+        running = self._train.running
         if action == "start_run":
             return None if running else True
         if action == "cancel_run":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app_driver import SIZE, make_app, pilot_test, small_config, wait_until
 from textual.binding import Binding
+from textual.widgets._footer import FooterKey
 
 
 @pilot_test
@@ -40,10 +41,19 @@ async def test_focus_moves_through_the_options_in_reading_order(mnist_tui_home):
 @pilot_test
 async def test_footer_shows_which_of_start_and_cancel_apply(mnist_tui_home):
     app = make_app(small_config(limit=5000, epochs=5))
+
+    def dimmed(action: str) -> bool | None:
+        """Whether the footer shows `action` dimmed (None before the footer has its keys)."""
+        key = next((key for key in app.query(FooterKey) if key.action == action), None)
+        return None if key is None else key.has_class("-disabled")
+
     async with app.run_test(size=SIZE) as pilot:
         assert app.check_action("start_run", ()) and not app.check_action("cancel_run", ())
+        await wait_until(pilot, lambda: dimmed("start_run") is False and dimmed("cancel_run") is True)
         await pilot.click("#start")  # the mouse starts a run too
         await wait_until(pilot, lambda: app.train_pane.running, timeout=5)
         assert not app.check_action("start_run", ()) and app.check_action("cancel_run", ())
+        # the footer is rebuilt only when its keys change, and this is such a change
+        await wait_until(pilot, lambda: dimmed("start_run") is True and dimmed("cancel_run") is False)
         await wait_until(pilot, lambda: not app.train_pane.running)
         assert app.check_action("start_run", ())
