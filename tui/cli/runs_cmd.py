@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from runs.export import FORMATS, export_text
+from runs.export import FORMATS, export_text, write_atomically
 from runs.store import RunRecord, RunStore, StoreError
 from tui.cli import common
 from tui.comparison import MISSING, best_indices, config_diff
@@ -277,25 +275,13 @@ def export_run(args: argparse.Namespace) -> int:
             return common.EXIT_OK
         target = Path(args.output)
         try:
-            _write_atomically(target, text)
+            write_atomically(target, text)
         except OSError as error:
             return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
         print(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}", file=sys.stderr)
         return common.EXIT_OK
 
     return _with_store(args, action)
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Write beside the target, then rename: an existing file is replaced whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -------------------------------------------------------------------- delete

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from runs.export import export_text
+from runs.export import export_text, write_atomically
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.run_summary import RunSummary, summarize
@@ -433,18 +431,6 @@ class HistoryPane(Vertical):
             self.notify(str(error), title="Export failed", severity="error")
             return
         self.notify(f"Exported run {run_id} to {path}.")
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write beside `target`, then rename: no half-written file is ever left under its name."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _free_name(folder: Path, stem: str) -> Path:
