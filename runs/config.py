@@ -9,6 +9,8 @@ from nn_core.config import ConfigError, ModelConfig, TrainConfig, from_dict, to_
 
 DATASETS = ("mnist", "fashion-mnist")
 NORMALIZATIONS = ("simple", "normal")
+TRAIN_IMAGES = 60000
+"""Training images in every registered dataset (MNIST and Fashion-MNIST alike)."""
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,17 @@ class DataConfig:
             raise ConfigError("dataset", self.dataset, "one of " + ", ".join(DATASETS))
         if self.normalization not in NORMALIZATIONS:
             raise ConfigError("normalization", self.normalization, "one of " + ", ".join(NORMALIZATIONS))
-        if isinstance(self.val_size, bool) or not isinstance(self.val_size, int) or not 0 <= self.val_size < 60000:
-            raise ConfigError("val_size", self.val_size, "a whole number from 0 to 59999")
+        if isinstance(self.val_size, bool) or not isinstance(self.val_size, int) or not 0 <= self.val_size < TRAIN_IMAGES:
+            raise ConfigError("val_size", self.val_size, f"a whole number from 0 to {TRAIN_IMAGES - 1}")
+        left = TRAIN_IMAGES - self.val_size
         if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 1 <= self.limit <= left
         ):
-            raise ConfigError("limit", self.limit, "a whole number >= 1, or none for all")
+            raise ConfigError(
+                "limit", self.limit,
+                f"a whole number from 1, at most {left} (the training images left after a validation set "
+                f"of {self.val_size}), or none for all",
+            )
 
 
 @dataclass(frozen=True)

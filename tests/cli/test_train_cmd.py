@@ -84,6 +84,8 @@ BAD_INPUT = [
     (["--normalization", "minmax"], "--normalization", "'minmax'"),
     (["--dataset", "cifar"], "--dataset", "'cifar'"),
     (["--limit", "0"], "--limit", "'0'"),
+    (["--limit", "55001"], "--limit", "at most 55000"),
+    (["--val-size", "10000", "--limit", "50001"], "--limit", "at most 50000"),
     (["--val-size", "60000"], "--val-size", "60000"),
     (["--seed", "-3"], "--seed", "'-3'"),
     (["--l1-lambda", "x"], "--l1-lambda", "'x'"),

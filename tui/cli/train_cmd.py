@@ -88,7 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help=f"simple = x/255, normal = z-score (default {d.normalization})")
     data.add_argument("--val-size", type=common.non_negative_int, default=d.val_size,
                       help=f"validation images taken from the training set (default {d.val_size})")
-    data.add_argument("--limit", type=common.positive_int, help="train on only the first N training images")
+    data.add_argument("--limit", type=common.positive_int, help="train on a random (seeded) subset of N training images; "
+                      "the validation and test sets stay whole")
     parser.add_argument("--json", action="store_true", help="print one JSON object per line instead of tables")
     parser.set_defaults(handler=run)
 
@@ -250,7 +251,8 @@ class TableView:
                 f"{r['lr']:.4g}", f"{r['seconds']:.1f}",
             )
         elif isinstance(event, RunFinished):
-            self.live.update(self.table, refresh=True)
+            # A run that failed before its first epoch leaves no table behind, only its message.
+            self.live.update(self.table if self.table.row_count else "", refresh=True)
 
     def summary(self, finished: RunFinished, seconds: float) -> None:
         if finished.run_id is None:
