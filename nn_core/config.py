@@ -70,7 +70,7 @@ class TrainConfig:
 
     optimizer: str = "momentum"
     momentum: float = 0.9
-    learning_rate: float = 0.03
+    learning_rate: float = 0.05
     batch_size: int = 32
     epochs: int = 5
     schedule: str = "cosine"

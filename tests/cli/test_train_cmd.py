@@ -9,6 +9,7 @@ import signal
 import pytest
 
 from cli_helpers import cli, json_lines, start, train_json
+from nn_core.config import TrainConfig
 from runs.store import RunStore
 
 QUICK = ("--limit", "1000", "--val-size", "500", "--epochs", "2")
@@ -56,7 +57,7 @@ def test_presets_and_defaults(tmp_path):
     with RunStore.open(tmp_path) as store:
         config = store.get_run(summary["run_id"]).run_config
     assert config.model.hidden_sizes == () and config.train.schedule == "constant"
-    assert config.train.batch_size == 32 and config.train.learning_rate == 0.03  # TrainConfig defaults
+    assert config.train.batch_size == 32 and config.train.learning_rate == TrainConfig().learning_rate
 
 
 def test_table_output_for_people(tmp_path):

@@ -24,7 +24,7 @@ def test_architecture_and_options_labels():
                           l1=True, l1_lambda=1e-4, l2_lambda=0.001),
     )
     assert options(config.to_dict()) == "sgd lr 0.1 b64 decay L1 0.0001 L2 0.001 normal n=500"
-    assert options(RunConfig().to_dict()) == "momentum lr 0.03 b32 cosine"
+    assert options(RunConfig().to_dict()) == f"momentum lr {TrainConfig().learning_rate:g} b32 cosine"
 
 
 def test_class_names_per_dataset():

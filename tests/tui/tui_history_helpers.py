@@ -61,11 +61,11 @@ def fixed_store(path: Path) -> RunStore:
     store = RunStore.open(path)
     info = {"source": {"kind": "env", "path": "/data"}, "checksums": {}}
     runs = [
-        (RunConfig(train=TrainConfig(epochs=3)), [(0.91, 0.905), (0.94, 0.936), (0.952, 0.9488)], 0.95),
+        (RunConfig(train=TrainConfig(epochs=3, learning_rate=0.03)), [(0.91, 0.905), (0.94, 0.936), (0.952, 0.9488)], 0.95),
         (RunConfig(model=ModelConfig(hidden_sizes=(128, 64)),
                    train=TrainConfig(epochs=3, optimizer="sgd", learning_rate=0.1)),
          [(0.89, 0.887), (0.935, 0.93), (0.961, 0.9634)], 0.963),
-        (RunConfig(data=DataConfig(dataset="fashion-mnist", limit=20000), train=TrainConfig(epochs=5)),
+        (RunConfig(data=DataConfig(dataset="fashion-mnist", limit=20000), train=TrainConfig(epochs=5, learning_rate=0.03)),
          [(0.81, 0.80)], None),
     ]
     for day, (config, epochs, accuracy) in enumerate(runs, start=10):
