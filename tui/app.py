@@ -30,6 +30,9 @@ TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history":
 """Where the keyboard goes when a tab is shown (else its first focusable widget)."""
 
 
+CURSOR_KEYS = frozenset({"up", "down", "left", "right", "escape", "tab", "shift+tab"})
+
+
 class MnistTuiApp(App[int]):
     """Design, train and compare small neural networks on MNIST."""
 
@@ -94,6 +97,18 @@ class MnistTuiApp(App[int]):
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.action != "quit":
                 yield SystemCommand(binding.description, f"{binding.tooltip} ({binding.key})", partial(self.run_action, binding.action))
+        # The focused pane's own actions (history: compare, delete, export...; confusion: show images),
+        # named after their tab; cursor keys are left to the keyboard.
+        tab = self.query_one("#tabs", TabbedContent).active.capitalize()
+        seen = set()
+        for key, active in screen.active_bindings.items():
+            binding, node = active.binding, active.node
+            if (node is self or not binding.description or key in CURSOR_KEYS
+                    or (node, binding.action) in seen):
+                continue
+            seen.add((node, binding.action))
+            yield SystemCommand(f"{tab}: {binding.description}", binding.tooltip or f"key: {key}",
+                                partial(self.run_action, binding.action, node))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Start and Cancel show as unavailable (dimmed) when they do not apply."""

@@ -20,6 +20,10 @@ async def test_function_keys_switch_tabs_and_every_action_is_in_the_palette(mnis
         for binding in app.BINDINGS:
             assert isinstance(binding, Binding) and binding.description and binding.tooltip
             assert binding.action == "quit" or binding.description in titles
+        await pilot.press("f4")  # the history pane's own actions join the palette while it has the keys
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"History: Compare", "History: Delete", "History: Export", "History: Filter"} <= titles
+        await pilot.press("f2")
         await pilot.press("ctrl+p")
         await pilot.press(*"Start")
         await pilot.pause(0.3)
