@@ -50,10 +50,12 @@ def _row(name, target, hidden, **train) -> Row:
 
 
 ROWS = [
-    # A linear model is convex and likes a larger step than the default 0.03.
+    # A linear model is convex and likes a larger step than the default.
     _row("0-hidden", 0.925, (), optimizer="momentum", learning_rate=0.1, epochs=20),
     _row("1-hidden", 0.975, (64,), optimizer="momentum", epochs=5),
-    _row("2-hidden", 0.977, (64, 64), optimizer="momentum", epochs=10),
+    # Without weight decay the deeper net does better at 10 epochs with a smaller step than the
+    # default (seeds 0-3: 97.78-97.82% at lr 0.03, 97.61-97.73% at 0.05).
+    _row("2-hidden", 0.977, (64, 64), optimizer="momentum", learning_rate=0.03, epochs=10),
     # By epoch 10 the 64-64 net overfits (train accuracy > 99.5%); weight decay buys ~0.3 points.
     _row("2-hidden-l2", 0.977, (64, 64), optimizer="momentum", epochs=10, l2_lambda=5e-4),
     _row("custom", 0.98, (512, 256), optimizer="momentum", epochs=15, l2_lambda=5e-4),
