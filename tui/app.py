@@ -19,6 +19,7 @@ from runs.config import RunConfig
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import RunEnded
+from tui.screens.dashboard import DashboardScreen
 from tui.settings import load_options
 from tui.widgets.confusion_pane import ConfusionPane
 from tui.widgets.footer import QuietFooter
@@ -69,6 +70,9 @@ class MnistTuiApp(App[int]):
             # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
             # multiprocessing's resource tracker passes stderr's fd to its helper: start it now.
             resource_tracker.ensure_running()
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         yield Header()
