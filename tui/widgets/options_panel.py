@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -172,6 +172,9 @@ class OptionsPanel(Widget):
         self._data_dir = data_dir
         self.error: str | None = None
         self.border_title = "Options"
+        self._controls: dict[str, Widget] = {}
+        self._quiet = False
+        """True while the panel sets its own controls (one revalidation afterwards)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="options-scroll"):
@@ -201,13 +204,20 @@ class OptionsPanel(Widget):
         return widget
 
     def on_mount(self) -> None:
+        self._controls = {field: self.query_one(f"#opt-{field}") for field in OPTIONS}
         self.load_config(self._initial)
+        # Watchers, not the controls' Changed messages: they run while the key or the focus move
+        # is handled, so the error and help lines are drawn in the same frame as the key's echo
+        # (a message reaches the panel after that frame, and the next frame comes 17-33 ms later).
+        for control in self._controls.values():
+            self.watch(control, "value", self._value_changed, init=False)
+        self.watch(self.screen, "focused", self._focus_moved)
 
     def load_config(self, config: RunConfig) -> None:
         """Put `config`'s values into the controls (e.g. a past run's options)."""
         data, model, train = config.data, config.model, config.train
         layers = next((str(n) for n, sizes in PRESET_HIDDEN.items() if sizes == model.hidden_sizes), CUSTOM)
-        with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
+        with self._setting():
             self._set("dataset", data.dataset)
             self._set("limit", "" if data.limit is None else str(data.limit))
             self._set("val_size", str(data.val_size))
@@ -229,11 +239,19 @@ class OptionsPanel(Widget):
             self._set("seed", str(train.seed))
         self.revalidate()
 
+    @contextmanager
+    def _setting(self) -> Iterator[None]:
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
     def _set(self, field: str, value: Any) -> None:
-        self.query_one(f"#opt-{field}").value = value
+        self._controls[field].value = value
 
     def _value(self, field: str) -> Any:
-        return self.query_one(f"#opt-{field}").value
+        return self._controls[field].value
 
     def build_config(self) -> RunConfig:
         """Parse every control; raises ConfigError naming the first bad field."""
@@ -279,8 +297,8 @@ class OptionsPanel(Widget):
             config = None
         else:
             self.error = None
-        for row in self.query(".option-row"):  # set_class restyles a row only when its state changes
-            row.set_class(row.id == f"row-{invalid}", "-invalid")
+        for field, control in self._controls.items():  # set_class restyles a row only when its state changes
+            control.parent.set_class(field == invalid, "-invalid")
         # Fixed height: showing or clearing the error needs no layout pass, so typing stays fast.
         self.query_one("#options-error", Static).update(self.error or "", layout=False)
         self.config = config
@@ -289,24 +307,23 @@ class OptionsPanel(Widget):
     def _sync_enabled(self) -> None:
         """Widths only for custom layers; momentum, decay rate and L1 lambda only where they apply."""
         layers = self._value("layers")
-        widths = self.query_one("#opt-hidden_sizes", Input)
+        widths = self._controls["hidden_sizes"]
         widths.disabled = layers != CUSTOM
         if layers != CUSTOM:
-            with self.prevent(Input.Changed):
+            with self._setting():
                 widths.value = ",".join(map(str, PRESET_HIDDEN[int(layers)]))
-        self.query_one("#opt-momentum").disabled = self._value("optimizer") != "momentum"
-        self.query_one("#opt-decay_rate").disabled = self._value("schedule") != "decay"
-        self.query_one("#opt-l1_lambda").disabled = not self._value("l1")
-        self.query_one("#l1-state", Label).update("on" if self._value("l1") else "off")
+        self._controls["momentum"].disabled = self._value("optimizer") != "momentum"
+        self._controls["decay_rate"].disabled = self._value("schedule") != "decay"
+        self._controls["l1_lambda"].disabled = not self._value("l1")
+        l1_state = self.query_one("#l1-state", Label)
+        if str(l1_state.content) != (state := "on" if self._value("l1") else "off"):
+            l1_state.update(state)  # only on a change: an update asks for a layout pass
 
-    @on(Input.Changed)
-    @on(Select.Changed)
-    @on(Switch.Changed)
-    def _option_changed(self, event: Message) -> None:
-        event.stop()
-        self.revalidate()
+    def _value_changed(self) -> None:
+        if not self._quiet:
+            self.revalidate()
 
-    def on_descendant_focus(self, event: Any) -> None:
-        field = (event.widget.id or "").removeprefix("opt-")
+    def _focus_moved(self, focused: Widget | None) -> None:
+        field = (focused.id or "").removeprefix("opt-") if focused is not None else ""
         if field in OPTIONS:
             self.query_one("#options-help", Static).update(f"{OPTIONS[field].label}: {OPTIONS[field].help}", layout=False)

@@ -87,9 +87,12 @@ class TrainPane(Widget):
     def run_panel(self) -> RunPanel:
         return self.query_one(RunPanel)
 
-    @on(OptionsPanel.Changed)
-    def _options_changed(self, event: OptionsPanel.Changed) -> None:
-        self.run_panel.set_startable(event.config is not None)
+    def on_mount(self) -> None:
+        # A watcher, not OptionsPanel.Changed: Start turns on or off in the frame that shows the error.
+        self.watch(self.options, "config", self._options_changed)
+
+    def _options_changed(self, config: RunConfig | None) -> None:
+        self.run_panel.set_startable(config is not None)
 
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
