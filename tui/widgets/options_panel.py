@@ -155,8 +155,9 @@ class OptionsPanel(Widget):
     OptionsPanel #options-error { height: 2; color: $error; text-style: bold; }
     """
 
-    config: reactive[RunConfig | None] = reactive(None, init=False, always_update=True)
-    """The options as a valid RunConfig, or None while any value is invalid."""
+    config: reactive[RunConfig | None] = reactive(None, init=False, always_update=True, repaint=False)
+    """The options as a valid RunConfig, or None while any value is invalid (the panel draws
+    nothing from it: a repaint would redraw every row on each key)."""
 
     @dataclass
     class Changed(Message):
