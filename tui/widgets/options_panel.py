@@ -10,7 +10,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.reactive import reactive
+from textual.geometry import Size
+from textual.reactive import Reactive, reactive
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
@@ -68,6 +69,18 @@ class FieldValidator(Validator):
         except ConfigError as error:
             return self.failure(f"expected {error.expected}")
         return self.success()
+
+
+class OptionInput(Input):
+    """An Input whose typing repaints only itself.
+
+    Input sets its virtual (scrollable) width to its text's width on every key, and Widget's
+    `virtual_size` asks for a layout pass of the whole screen when it changes. A field of the
+    panel has a fixed size and scrolls its text itself, so the layout changes nothing but costs
+    most of a key's frame (about 10 of 14 ms, bench/bench_dashboard.py).
+    """
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 @dataclass(frozen=True)
@@ -195,7 +208,7 @@ class OptionsPanel(Widget):
         elif field == "l1":
             widget = Switch(id="opt-l1")
         else:
-            widget = Input(
+            widget = OptionInput(
                 compact=True,
                 id=f"opt-{field}",
                 validators=[FieldValidator(field, INPUT_PARSERS[field])],
