@@ -199,6 +199,7 @@ class HistoryPane(Vertical):
         """Coming into view (its tab chosen, a screen above closed): keys go to the table."""
         if self.app.focused is None or self not in self.app.focused.ancestors_with_self:
             self.table.focus()
+        self._check_store()  # catch up with what changed while hidden
 
     # ------------------------------------------------------------------ data
     @property
@@ -206,6 +207,12 @@ class HistoryPane(Vertical):
         return self.query_one(DataTable)
 
     def _poll(self) -> None:
+        """While shown only: redrawing the hidden table after every epoch of a run laid out the
+        whole screen each second, and keys typed in the Train tab waited for it."""
+        if self.is_on_screen:
+            self._check_store()
+
+    def _check_store(self) -> None:
         if any(w.node is self and w.group == "history-load" and not w.is_finished for w in self.workers):
             return  # a refresh is under way; it holds the store's lock, so do not wait for it here
         try:
