@@ -76,8 +76,8 @@ class OptionInput(Input):
 
     Input sets its virtual (scrollable) width to its text's width on every key, and Widget's
     `virtual_size` asks for a layout pass of the whole screen when it changes. A field of the
-    panel has a fixed size and scrolls its text itself, so the layout changes nothing but costs
-    most of a key's frame (about 10 of 14 ms, bench/bench_dashboard.py).
+    panel has a fixed size and scrolls its text itself, so the layout changed nothing but cost
+    about 4 ms of a key's 10 (idle, bench/bench_dashboard.py's pty).
     """
 
     virtual_size = Reactive(Size(0, 0), layout=False)
