@@ -9,7 +9,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.geometry import Size
 from textual.reactive import Reactive, reactive
 from textual.validation import ValidationResult, Validator
@@ -172,14 +171,6 @@ class OptionsPanel(Widget):
     """The options as a valid RunConfig, or None while any value is invalid (the panel draws
     nothing from it: a repaint would redraw every row on each key)."""
 
-    @dataclass
-    class Changed(Message):
-        """The options changed; `config` is None when they are invalid (`error` says why)."""
-
-        panel: "OptionsPanel"
-        config: RunConfig | None
-        error: str | None
-
     def __init__(self, initial: RunConfig | None = None, data_dir: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._initial = initial or RunConfig()
@@ -316,7 +307,6 @@ class OptionsPanel(Widget):
         # Fixed height: showing or clearing the error needs no layout pass, so typing stays fast.
         self.query_one("#options-error", Static).update(self.error or "", layout=False)
         self.config = config
-        self.post_message(self.Changed(self, config, self.error))
 
     def _sync_enabled(self) -> None:
         """Widths only for custom layers; momentum, decay rate and L1 lambda only where they apply."""
