@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
-from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from tui.comparison import confusion_difference, pair_changes
+from tui.widgets.confusion_matrix import blend
 
 CELL = 5
 LABEL = 10
-_BASE = (30, 30, 36)
 _BETTER = (40, 170, 70)
 _WORSE = (210, 60, 50)
 
 
 def _shade(target: tuple[int, int, int], amount: float) -> Style:
-    """White text on a background from the base colour towards `target` by `amount` (0-1)."""
-    rgb = tuple(int(b + (t - b) * amount) for b, t in zip(_BASE, target))
-    return Style(color="white", bgcolor=Color.from_rgb(*rgb))
+    """White text on the matrix's own colour scale (`blend`)."""
+    return Style(color="white", bgcolor=blend(target, amount))
 
 
 def difference_text(before, after, class_names: tuple[str, ...], *, top: int = 10) -> Text:

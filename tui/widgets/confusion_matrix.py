@@ -25,7 +25,8 @@ _HIT = (40, 160, 70)
 _MISS = (200, 60, 50)
 
 
-def _blend(target: tuple[int, int, int], amount: float) -> Color:
+def blend(target: tuple[int, int, int], amount: float) -> Color:
+    """A background from the dark base colour towards `target` by `amount` (0-1, clamped)."""
     amount = min(max(amount, 0.0), 1.0)
     return Color.from_rgb(*(b + (t - b) * amount for b, t in zip(_BASE, target)))
 
@@ -180,9 +181,9 @@ class ConfusionMatrix(Widget, can_focus=True):
             for col in range(n):
                 count = int(matrix[row, col])
                 if row == col:
-                    bg = _blend(_HIT, 0.25 + 0.75 * np.nan_to_num(recall[row]))
+                    bg = blend(_HIT, 0.25 + 0.75 * np.nan_to_num(recall[row]))
                 else:
-                    bg = _blend(_MISS, count / worst)
+                    bg = blend(_MISS, count / worst)
                 style = Style(bgcolor=bg, color="white" if count else "grey42")
                 if (row, col) == self.cursor:
                     style += Style(reverse=True, bold=True) if focused else Style(underline=True, bold=True)
