@@ -44,6 +44,20 @@ def recall_precision(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return recall, precision
 
 
+@dataclass
+class CellMessage(Message):
+    """A cell (true row, predicted column) of a ConfusionMatrix holding `count` test images."""
+
+    matrix: "ConfusionMatrix"
+    true: int
+    predicted: int
+    count: int
+
+    @property
+    def control(self) -> "ConfusionMatrix":
+        return self.matrix
+
+
 class ConfusionMatrix(Widget, can_focus=True):
     """Counts with true classes as rows and predictions as columns.
 
@@ -70,31 +84,11 @@ class ConfusionMatrix(Widget, can_focus=True):
         Binding("enter", "select", "Show images"),
     ]
 
-    @dataclass
-    class CellHighlighted(Message):
+    class CellHighlighted(CellMessage):
         """The cursor moved to (true, predicted), which holds `count` test images."""
 
-        matrix: "ConfusionMatrix"
-        true: int
-        predicted: int
-        count: int
-
-        @property
-        def control(self) -> "ConfusionMatrix":
-            return self.matrix
-
-    @dataclass
-    class CellSelected(Message):
+    class CellSelected(CellMessage):
         """Enter or a click on (true, predicted): show those images."""
-
-        matrix: "ConfusionMatrix"
-        true: int
-        predicted: int
-        count: int
-
-        @property
-        def control(self) -> "ConfusionMatrix":
-            return self.matrix
 
     cursor: reactive[tuple[int, int]] = reactive((0, 0))
     """(true row, predicted column) under the cursor."""
