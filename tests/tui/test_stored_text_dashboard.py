@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
+from textual.widgets._toast import Toast
 
 from hostile_store import HOSTILE, MARKUP_SHOWN, SHORT, assert_no_raw_controls, poison
 from runs.events import RunFinished
 from runs.store import RunStore
 from tui.dialogs.confirm import ConfirmDialog
+from tui.messages import RunEnded
 from tui.screens.compare import CompareScreen
 from tui.widgets.run_panel import RunPanel
 
+from app_driver import make_app
 from tui_history_helpers import SMALL, SMALL_SGD, PanesApp, real_runs, scenario, settle
 
 SIZE = (200, 50)
@@ -113,3 +116,28 @@ async def test_a_failed_run_message_is_shown_as_text():
         await pilot.pause()
         assert f"boom\\x1b]0;pwned\\x07 {MARKUP_SHOWN}" in rendered(app, "#run-message")
         assert_no_raw_controls(screen_text(app))
+
+
+@scenario
+async def test_the_dashboard_notifies_a_failed_run_message_as_text(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.train_pane.post_message(RunEnded(RunFinished(None, "failed", HOSTILE)))
+        await settle(pilot)
+        screen = screen_text(app)
+        assert_no_raw_controls(screen)
+        assert "Run failed" in screen and app.is_running
+        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
+        assert toasts and f"boom\\x1b]0;pwned\\x07 {MARKUP_SHOWN}" in toasts[0]
+        assert f"boom\\x1b]0;pwned\\x07 {MARKUP_SHOWN}" in rendered(app, "#run-message")
+
+
+@scenario
+async def test_markup_typed_into_an_option_is_quoted_literally(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#opt-epochs")
+        field = app.query_one("#opt-epochs", Input)
+        await pilot.press("end", *["backspace"] * len(field.value), *"[/]")
+        await pilot.pause()
+        assert rendered(app, "#options-error").startswith("Epochs: '[/]'")
