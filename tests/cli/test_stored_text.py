@@ -4,6 +4,8 @@ markup is interpreted (a lone `[/]` used to crash `runs list` and `runs show`), 
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,25 @@ def test_the_delete_question_shows_option_names_as_text(home):
     assert result.returncode == 1 and "nothing deleted" in result.stderr
     assert_no_raw_controls(result.stdout + result.stderr)
     assert "[link=http://e.x]L[/link][/]\\x1b[31m\\u202e" in result.stdout
+
+
+def test_csv_export_on_stdout_shows_a_damaged_cell_as_text(home, tmp_path):
+    """Text where a number belongs (a hand-edited row) must not reach the terminal raw either."""
+    damaged = tmp_path / "home"
+    shutil.copytree(home, damaged)
+    with sqlite3.connect(damaged / "runs.sqlite3") as conn:
+        conn.execute("UPDATE epochs SET train_loss = ? WHERE run_id = 1", (HOSTILE,))
+    conn.close()
+    result = cli(damaged, "runs", "export", "1", "--format", "csv")
+    assert "Traceback" not in result.stderr
+    assert_no_raw_controls(result.stdout + result.stderr)
+
+
+def test_data_commands_show_a_folder_name_as_text(home, tmp_path):
+    folder = tmp_path / "data\x1b]0;pwned\x07[bold]"
+    folder.mkdir()
+    for action in ("verify", "info"):
+        result = cli(home, "data", action, "--data-dir", str(folder))
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert_no_raw_controls(result.stdout + result.stderr)
+        assert "data\\x1b]0;pwned\\x07[bold]" in result.stderr
