@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from textual.widgets._toast import Toast
 from hostile_store import HOSTILE, MARKUP_SHOWN, SHORT, assert_no_raw_controls, poison
 from runs.events import RunFinished
 from runs.store import RunStore
+from tui.app import MnistTuiApp, run_dashboard
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import RunEnded
 from tui.screens.compare import CompareScreen
@@ -141,3 +144,24 @@ async def test_markup_typed_into_an_option_is_quoted_literally(mnist_tui_home):
         await pilot.press("end", *["backspace"] * len(field.value), *"[/]")
         await pilot.pause()
         assert rendered(app, "#options-error").startswith("Epochs: '[/]'")
+
+
+def test_a_damaged_dashboard_json_is_reported_as_text(mnist_tui_home, monkeypatch):
+    """The start-up notice quotes the file's bad value; run through the real `run_dashboard`."""
+    mnist_tui_home.mkdir(parents=True)
+    (mnist_tui_home / "dashboard.json").write_text(json.dumps({"options": {"train": {"optimizer": SHORT}}}))
+    toasts: list[str] = []
+
+    def run_headless(app: MnistTuiApp) -> int:
+        async def drive() -> None:
+            async with app.run_test(size=SIZE, notifications=True) as pilot:
+                await settle(pilot)
+                toasts.extend(str(toast.render()) for toast in app.screen.query(Toast))
+                assert_no_raw_controls(screen_text(app))
+
+        asyncio.run(drive())
+        return 0
+
+    monkeypatch.setattr(MnistTuiApp, "run", run_headless)
+    assert run_dashboard() == 0
+    assert len(toasts) == 1 and "optimizer: got '[link=http://e.x]L[/link][/]" in toasts[0]
