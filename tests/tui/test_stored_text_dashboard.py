@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tui.app import MnistTuiApp, run_dashboard
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import RunEnded
 from tui.screens.compare import CompareScreen
+from tui.widgets.confusion_pane import ConfusionPane
 from tui.widgets.run_panel import RunPanel
 
 from app_driver import make_app
@@ -102,6 +104,14 @@ async def test_confusion_pane_error_quoting_a_stored_folder_is_text(store: RunSt
         title = rendered(app, "#digit-title")
         assert "Cannot list the images" in title  # (the path is normalised: http:/evil.example)
         assert "boom\\x1b]0;pwned\\x07 [link=http:/evil.example]click[/link] [red]red[/] [/] \\x9b2J" in title
+        assert_no_raw_controls(screen_text(app))
+
+        with sqlite3.connect(store.path) as conn:  # a run that ended before its evaluation shows its message
+            conn.execute("UPDATE runs SET confusion = NULL WHERE id = 1")
+        conn.close()
+        app.query_one(ConfusionPane).show_run(1)
+        await settle(pilot)
+        assert f"before its evaluation (boom\\x1b]0;pwned\\x07 {MARKUP_SHOWN}" in rendered(app, "#confusion-info")
         assert_no_raw_controls(screen_text(app))
 
 

@@ -141,7 +141,7 @@ def show_run(args: argparse.Namespace) -> int:
             console.print(assemble(f"  sha256 {digest}  {name}"))
         settings = Table(title="config", show_header=False)
         for name, value in run.run_config.flat().items():
-            settings.add_row(safe_text(name), safe_text(json.dumps(value, ensure_ascii=False)))
+            settings.add_row(safe_text(name), safe_text(json.dumps(value)))
         console.print(settings)
         console.print(_epoch_table(run))
         if run.final:

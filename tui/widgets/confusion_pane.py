@@ -148,10 +148,9 @@ class ConfusionPane(Vertical):
         if final.get("test_acc") is not None:
             text.append(f"test accuracy {100 * final['test_acc']:.2f}%\n")
         if run.confusion is None:
-            text.append("\nNo confusion matrix: the run ended before its evaluation", style="yellow")
-            if run.message:
-                text.append(" (", style="yellow").append_text(safe_text(run.message, "yellow")).append(")", style="yellow")
-            text.append(".", style="yellow")
+            ended = f" ({run.message})" if run.message else ""
+            text.append_text(safe_text(f"\nNo confusion matrix: the run ended before its evaluation{ended}.", "yellow",
+                                       multiline=True))
         else:
             text.append("\nrows: true class; columns: predicted\n", style="dim")
             text.append("green: correct (brighter = higher recall)\n", style="dim")

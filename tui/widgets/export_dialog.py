@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label
 
 from tui.safe_text import safe_text
 
+
 class ExportDialog(ModalScreen[Path | None]):
     """Ask where to export; the suffix (.csv or .json) picks the format. Dismisses with None on cancel."""
 
