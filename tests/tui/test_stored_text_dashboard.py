@@ -115,6 +115,16 @@ async def test_confusion_pane_error_quoting_a_stored_folder_is_text(store: RunSt
         assert_no_raw_controls(screen_text(app))
 
 
+@scenario
+async def test_markup_typed_into_the_history_filter_is_quoted_literally(store: RunStore):
+    app = PanesApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"[/]:x")
+        await settle(pilot)
+        assert "unknown field: [/]" in rendered(app, "#history-status")
+
+
 class PanelApp(App):
     def compose(self) -> ComposeResult:
         yield RunPanel()
