@@ -22,6 +22,7 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -31,7 +32,7 @@ from runs.store import RunStore, StoreError
 from runs.study_estimate import study_seconds
 from runs.study_results import StudyResults, summarize
 from runs.study_runner import StudyEvent, StudyOutcome, run_study
-from runs.study_spec import SpecError, StudySpec
+from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
 from tui.cli import common, study_options, train_cmd
@@ -312,35 +313,52 @@ def results_dict(results: StudyResults) -> dict[str, Any]:
 
 
 def _pm(stat: Any, percent: bool = True) -> str:
+    """`97.12 ± 0.08` (percentage points) or `0.21 ± 0.01` (seconds); no ± with fewer than 2 values."""
     if stat.mean is None:
         return "-"
-    if percent:
-        return common.percent(stat.mean) + ("" if stat.sd is None else f" ± {100 * stat.sd:.2f}")
-    return f"{stat.mean:.2f}" + ("" if stat.sd is None else f" ± {stat.sd:.2f}")
+    scale = 100 if percent else 1
+    return f"{scale * stat.mean:.2f}" + ("" if stat.sd is None else f"±{scale * stat.sd:.2f}")
+
+
+def _seconds(stat: Any) -> str:
+    return "-" if stat.mean is None else f"{stat.mean:.2f}"
+
+
+def _done(row: Any) -> str:
+    others = ", ".join(f"{n} {s}" for s, n in sorted(row.statuses.items()) if s != "completed")
+    return f"{row.finished}/{row.seeds}" + (f" ({others})" if others else "")
 
 
 def show_results(console: Any, results: StudyResults, title: str) -> None:
-    board = Table(title=Text(title))
-    for name, justify in (("", "left"), ("configuration", "left"), ("seeds", "right"), ("final val (chooses)", "right"),
-                          ("best val", "right"), ("test (reported)", "right"), ("s/epoch", "right"),
-                          ("p vs winner", "right"), ("status", "left")):
-        board.add_column(name, justify=justify)
+    """Leaderboard (★ winner, ~ within seed noise of it), marginal effects, then the notes."""
+    board = Table(title=Text(title), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, caption=(
+        "accuracy % mean±sd over seeds · val = final validation accuracy, chooses the winner ★ · "
+        "test is reported, never used to choose · ~ within seed noise of ★ (p: Welch's t-test vs ★)"))
+    board.add_column("")
+    options = results.options
+    for option in options:
+        widest = max((len(value_text(r.params.get(option, "-"))) for r in results.leaderboard), default=1)
+        board.add_column(Text(plain(option)), overflow="fold", min_width=min(widest, 12))
+    for name in ("done", "val", "best val", "test", "s/ep", "p"):
+        board.add_column(name, justify="right", no_wrap=True)
     for row in results.leaderboard:
         mark = "★" if results.winner is row else ("~" if row.within_noise else "")
-        statuses = ", ".join(f"{n} {s}" for s, n in sorted(row.statuses.items()))
-        board.add_row(mark, Text(plain(row.key or "(base)")), f"{row.finished}/{row.seeds}", _pm(row.final_val),
-                      _pm(row.best_val), _pm(row.test), _pm(row.seconds_per_epoch, percent=False),
-                      "-" if row.p_value is None else f"{row.p_value:.3f}", Text(plain(statuses)))
+        values = [Text(plain(value_text(row.params[o])) if o in row.params else "-") for o in options]
+        board.add_row(mark, *values, Text(plain(_done(row))), _pm(row.final_val),
+                      _pm(row.best_val), _pm(row.test), _seconds(row.seconds_per_epoch),
+                      "-" if row.p_value is None else f"{row.p_value:.3f}")
     console.print(board)
     if results.effects:
-        effects = Table(title="marginal effects (mean ± sd final validation accuracy of every trial with the value)")
-        effects.add_column("option")
-        effects.add_column("spread", justify="right")
-        effects.add_column("values")
+        effects = Table(title="marginal effects", box=box.SIMPLE_HEAD, pad_edge=False, caption="val % mean±sd over every finished trial with the value; "
+                        "options by spread (best - worst value), largest first")
+        for name, justify in (("option", "left"), ("spread", "right"), ("value", "left"), ("val", "right"),
+                              ("trials", "right")):
+            effects.add_column(name, justify=justify, overflow="fold")
         for effect in results.effects:
-            values = "   ".join(f"{plain(v.text)}: {_pm(v.val)} (n={v.val.n})" for v in effect.values)
-            effects.add_row(Text(plain(effect.option)), "-" if effect.spread is None else f"{100 * effect.spread:.2f} pts",
-                            Text(values))
+            spread = "-" if effect.spread is None else f"{100 * effect.spread:.2f} pts"
+            for i, v in enumerate(effect.values):
+                effects.add_row(Text(plain(effect.option)) if i == 0 else "", spread if i == 0 else "",
+                                Text(plain(v.text)), _pm(v.val), str(v.val.n), end_section=i == len(effect.values) - 1)
         console.print(effects)
     for note in results.notes:
         console.print(Text(note))
