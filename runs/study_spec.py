@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,10 @@ def effective(config: RunConfig) -> str:
     return json.dumps(values, sort_keys=True)
 
 
+MASKABLE = {"activation", "momentum", "decay-rate", "l1-lambda"}
+"""The options `effective` can blank: only these may be irrelevant to a trial."""
+
+
 def apply_params(base: RunConfig | dict[str, Any], params: dict[str, Any]) -> RunConfig:
     """`base` with each varied value applied by its flag.
 
@@ -279,7 +284,7 @@ class StudySpec:
         """`point` without grid options that give the same config whatever their value (e.g. activation at 0 layers)."""
         params = dict(point)
         for flag, values in self.vary.items():
-            if len(values) < 2:
+            if len(values) < 2 or flag not in MASKABLE:
                 continue
             configs = {effective(apply_params(self.base, {**params, flag: v})) for v in values}
             if len(configs) == 1:
@@ -351,7 +356,19 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path}: not valid TOML: {error}") from None
+        raise SpecError(f"{path}: not valid TOML: {_toml_position(str(error), text)}") from None
+
+
+def _toml_position(message: str, text: str) -> str:
+    """tomllib's message with its position always as `line L, column C` (it says `end of document` at the end)."""
+    match = re.search(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$", message)
+    if match is None:
+        return message
+    if match.group(1):
+        line, column = int(match.group(1)), int(match.group(2))
+    else:
+        line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+    return f"line {line}, column {column}: {message[:match.start()]}"
 
 
 PRESETS: dict[str, dict[str, list[Any]]] = {

@@ -136,7 +136,14 @@ def read_spec_file(path: str) -> dict[str, Any]:
     out: dict[str, Any] = {"vary": vary, "fixed_tokens": _fixed_tokens(raw.get("fixed", {}), str(path))}
     if "seeds" in raw:
         seeds = raw["seeds"]
-        out["seeds"] = seeds_from_text(",".join(map(str, seeds)) if isinstance(seeds, list) else str(seeds))
+        if isinstance(seeds, list):  # a list is the seeds themselves, even with one element
+            if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in seeds):
+                raise SpecError(f"{path}: seeds: got {seeds!r}, expected whole numbers >= 0 or a count")
+            out["seeds"] = list(seeds)
+        elif isinstance(seeds, int) and not isinstance(seeds, bool):
+            out["seeds"] = seeds_from_text(str(seeds))
+        else:
+            raise SpecError(f"{path}: seeds: got {seeds!r}, expected a count such as 3 or a list such as [0, 5, 9]")
     for key in ("random", "random-seed"):
         if key in raw:
             if isinstance(raw[key], bool) or not isinstance(raw[key], int) or raw[key] < (1 if key == "random" else 0):
