@@ -143,3 +143,25 @@ def test_resume_after_sigkill_of_the_study_process_loses_and_doubles_nothing(tmp
     by_key = {r["trial_key"]: r for r in shown}
     for before in finished_before:  # what finished before the kill was kept, not redone
         assert by_key[before["trial_key"]]["id"] == before["run_id"]
+
+
+def test_ctrl_c_cancels_the_study_with_exit_130_and_resume_finishes_it(tmp_path):
+    home = tmp_path / "home"
+    process = start(home, "study", "run", "--limit", "2000", "--epochs", "20", "--batch-size", "8", "--hidden-sizes",
+                    "16", "--vary", "optimizer=sgd,momentum", "--seeds", "2", "--json")
+    for line in process.stdout:
+        if json.loads(line)["event"] == "epoch":
+            break
+    process.send_signal(signal.SIGINT)
+    rest = json_lines(process.stdout.read())
+    assert process.wait(timeout=60) == 130
+    assert rest[-1]["event"] == "summary" and rest[-1]["status"] == "cancelled"
+    cancelled = [line for line in rest if line["event"] == "trial-finished"]
+    assert cancelled and {line["status"] for line in cancelled} == {"cancelled"}
+
+    listed = json.loads(cli(home, "study", "list", "--json").stdout)
+    assert listed[0]["status"] == "cancelled"
+    resumed = cli(home, "study", "resume", "1", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    runs = json.loads(cli(home, "runs", "list", "--json").stdout)
+    assert len(runs) == 4 and {r["status"] for r in runs} == {"completed"}

@@ -31,6 +31,7 @@ from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
 from runs.study_estimate import study_seconds
 from runs.study_results import StudyResults, summarize
+from runs.study_executor import ExecutorError
 from runs.study_runner import StudyEvent, StudyOutcome, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
@@ -115,21 +116,19 @@ def _duration(seconds: float | None) -> str:
 
 
 def _executor(args: argparse.Namespace) -> Any:
-    """The executor the flags ask for; raises StoreError-like RuntimeError with a user message."""
+    """The executor the flags ask for; ExecutorError (exit 1, nothing recorded) when it cannot start."""
     if args.dask:
         try:
             from runs.dask_executor import DaskExecutor
-        except ImportError as error:
-            raise ExecutorUnavailable(
-                f"--dask needs the Dask extra ({error}); install it with: pip install -e '.[dask]'") from None
+        except ModuleNotFoundError as error:
+            if error.name == "runs.dask_executor":
+                raise ExecutorError("--dask: this installation has no Dask executor") from None
+            raise ExecutorError(f"--dask needs the Dask extra (missing module {error.name}); "
+                                "install it with: pip install -e '.[dask]'") from None
         return DaskExecutor(args.dask)
     from runs.local_executor import LocalPoolExecutor
 
     return LocalPoolExecutor(args.workers)
-
-
-class ExecutorUnavailable(Exception):
-    """The executor cannot start (a missing extra, an unreachable scheduler); str() is the message."""
 
 
 def _open(command: str) -> RunStore | int:
@@ -205,10 +204,8 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
             return common.failure(command, error)
     try:
         executor = _executor(args)
-    except ExecutorUnavailable as error:
+    except ExecutorError as error:
         return common.failure(command, str(error))
-    except Exception as error:  # noqa: BLE001 - e.g. a scheduler that cannot be reached: nothing is recorded
-        return common.failure(command, f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error))
     view = JsonView() if args.json else LineView()
     cancel = threading.Event()
     try:
