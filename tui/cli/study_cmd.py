@@ -336,13 +336,14 @@ def show_results(console: Any, results: StudyResults, title: str) -> None:
     for option in options:
         widest = max((len(value_text(r.params.get(option, "-"))) for r in results.leaderboard), default=1)
         board.add_column(Text(plain(option)), overflow="fold", min_width=min(widest, 12))
-    for name in ("done", "val", "best val", "test", "s/ep", "p"):
+    wide = console.width >= 100  # best val is left out below 100 columns so the rest fits in 80
+    for name in ("done", "val", *(("best val",) if wide else ()), "test", "s/ep", "p"):
         board.add_column(name, justify="right", no_wrap=True)
     for row in results.leaderboard:
         mark = "★" if results.winner is row else ("~" if row.within_noise else "")
         values = [Text(plain(value_text(row.params[o])) if o in row.params else "-") for o in options]
         board.add_row(mark, *values, Text(plain(_done(row))), _pm(row.final_val),
-                      _pm(row.best_val), _pm(row.test), _seconds(row.seconds_per_epoch),
+                      *((_pm(row.best_val),) if wide else ()), _pm(row.test), _seconds(row.seconds_per_epoch),
                       "-" if row.p_value is None else f"{row.p_value:.3f}")
     console.print(board)
     if results.effects:
