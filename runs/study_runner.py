@@ -165,7 +165,7 @@ def run_study(
             `cancelled`), queued ones never start, and the study ends `cancelled` (resumable).
     """
     study = claim_study(store, study_id)
-    trials = study.study_spec.trials()
+    trials = study.expand_trials()
     todo, skipped = pending_trials(store, study_id, trials)
     tracker = _Tracker(todo, skipped, executor.workers)
     notify = on_event or (lambda event: None)

@@ -22,7 +22,7 @@ from typing import Any
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
 from runs.store import RunRecord, RunStore, StoreError, _now
-from runs.study_spec import StudySpec
+from runs.study_spec import StudySpec, Trial
 
 FINAL_STATUSES = ("completed", "diverged")
 """Trial outcomes a resume keeps; every other status (interrupted, failed, cancelled) is rerun."""
@@ -51,7 +51,19 @@ class StudyRecord:
 
     @property
     def study_spec(self) -> StudySpec:
-        return StudySpec.from_dict(self.spec)
+        """The stored spec, checked again (stored text is untrusted); StoreError if unusable."""
+        try:
+            return StudySpec.from_dict(self.spec)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise StoreError(f"study {self.id} has a spec this version cannot use ({error})") from None
+
+    def expand_trials(self) -> list[Trial]:
+        """The spec's trials; StoreError if the stored spec cannot be expanded."""
+        spec = self.study_spec
+        try:
+            return spec.trials()
+        except (ValueError, KeyError, TypeError) as error:
+            raise StoreError(f"study {self.id} has a spec this version cannot use ({error})") from None
 
 
 def _record(row: Any) -> StudyRecord:

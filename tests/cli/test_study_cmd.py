@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import time
 
 import pytest
@@ -57,6 +58,7 @@ def test_a_small_study_runs_end_to_end_and_its_runs_are_in_the_history(tmp_path)
     (["--preset", "newest"], "--preset: got 'newest'"),
     (["--lr", "0.1", "--vary", "lr=0.1,0.2"], "--lr is also given as a fixed option"),
     (["--vary", "hidden-sizes=64,32/0"], "--vary hidden-sizes: got '0'"),
+    (["--vary", "optimizer=sgd", "--vary", "optimizer=momentum"], "--vary optimizer: given twice"),
 ])
 def test_bad_input_exits_2_naming_the_option_and_value(tmp_path, args, message):
     result = cli(tmp_path / "home", "study", "run", *SMALL[:4], *args)
@@ -165,3 +167,19 @@ def test_ctrl_c_cancels_the_study_with_exit_130_and_resume_finishes_it(tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     runs = json.loads(cli(home, "runs", "list", "--json").stdout)
     assert len(runs) == 4 and {r["status"] for r in runs} == {"completed"}
+
+
+def test_a_stored_spec_this_version_cannot_use_is_reported_not_a_traceback(tmp_path):
+    home = tmp_path / "home"
+    assert cli(home, "study", "run", *SMALL, "--vary", "optimizer=sgd,momentum").returncode == 0
+    conn = sqlite3.connect(home / "runs.sqlite3")
+    bad = json.dumps({"optimizer": ["adam\x1b[31m"]})
+    conn.execute("UPDATE studies SET spec = json_set(spec, '$.vary', json(?))", (bad,))
+    conn.commit()
+    conn.close()
+    for action in ("show", "resume"):
+        result = cli(home, "study", action, "1")
+        assert result.returncode == 1 and "study 1 has a spec this version cannot use" in result.stderr
+        assert "Traceback" not in result.stderr and "\x1b" not in result.stderr
+    listed = cli(home, "study", "list")
+    assert listed.returncode == 0 and "\x1b" not in listed.stdout

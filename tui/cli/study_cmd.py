@@ -32,7 +32,7 @@ from runs.store import RunStore, StoreError
 from runs.study_estimate import study_seconds
 from runs.study_results import StudyResults, summarize
 from runs.study_executor import ExecutorError
-from runs.study_runner import StudyEvent, StudyOutcome, run_study
+from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
@@ -192,8 +192,11 @@ def resume_command(args: argparse.Namespace) -> int:
             study = get_study(store, args.study_id)
         except UnknownStudyError:
             return common.usage_error("study resume", f"argument ID: unknown study id {args.study_id} (see `mnist-tui study list`)")
-        spec = study.study_spec
-        return _execute(args, store, spec, spec.trials(), study)
+        try:
+            spec, trials = study.study_spec, study.expand_trials()
+        except StoreError as error:
+            return common.failure("study resume", plain(error))
+        return _execute(args, store, spec, trials, study)
 
 
 def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials: list, existing: StudyRecord | None) -> int:
@@ -210,7 +213,8 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
     cancel = threading.Event()
     try:
         study_id = existing.id if existing is not None else create_study(store, spec, len(trials))
-        view.start(study_id, spec, trials, executor.workers, resumed=existing is not None)
+        left = pending_trials(store, study_id, trials)[0] if existing is not None else trials
+        view.start(study_id, spec, trials, left, executor.workers)
         with train_cmd.ctrl_c_cancels(cancel):
             outcome = run_study(store, study_id, executor, on_event=view.on_event, cancel=cancel)
     except KeyboardInterrupt:
@@ -248,14 +252,14 @@ class LineView:
     def __init__(self) -> None:
         self.console = common.stdout_console()
 
-    def start(self, study_id: int, spec: StudySpec, trials: list, workers: int, resumed: bool) -> None:
+    def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         configs = len({t.config_key for t in trials})
-        estimate = study_seconds([t.config for t in trials], workers)
-        verb = "continuing" if resumed else "starting"
+        estimate = study_seconds([t.config for t in left], workers)
+        todo = f"{len(left)} of them to run" if len(left) != len(trials) else "all to run"
         self.console.print(Text(
-            f"{verb} study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
-            f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}) on {workers} "
-            f"workers; estimated {_duration(estimate)} for all of them (from measured seconds per epoch)"))
+            f"study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
+            f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}), {todo} "
+            f"on {workers} workers; estimated {_duration(estimate)} (from measured seconds per epoch)"))
 
     def on_event(self, event: StudyEvent) -> None:
         if not isinstance(event.event, RunFinished):
@@ -280,9 +284,9 @@ def get_title(outcome: StudyOutcome) -> str:
 
 
 class JsonView:
-    def start(self, study_id: int, spec: StudySpec, trials: list, workers: int, resumed: bool) -> None:
-        _json({"event": "study", "study_id": study_id, "resumed": resumed, "trials": len(trials), "workers": workers,
-               "estimated_seconds": round(study_seconds([t.config for t in trials], workers), 1),
+    def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
+        _json({"event": "study", "study_id": study_id, "trials": len(trials), "to_run": len(left), "workers": workers,
+               "estimated_seconds": round(study_seconds([t.config for t in left], workers), 1),
                "spec": spec.to_dict()})
 
     def on_event(self, event: StudyEvent) -> None:
@@ -379,8 +383,8 @@ def show_command(args: argparse.Namespace) -> int:
             return study
         try:
             results = summarize(study, study_runs(store, study.id))
-        except (SpecError, ConfigError, KeyError, TypeError) as error:
-            return common.failure("study show", f"study {study.id} has a spec this version cannot read ({plain(error)})")
+        except StoreError as error:
+            return common.failure("study show", plain(error))
         if args.json:
             print(json.dumps({"study": _study_dict(study), **results_dict(results)}, indent=1))
             return common.EXIT_OK
@@ -409,9 +413,8 @@ def list_command(args: argparse.Namespace) -> int:
             runs = study_runs(store, study.id)
             done = sum(1 for r in runs if r.status in ("completed", "diverged"))
             try:
-                results = summarize(study, runs)
-                winner = results.winner
-            except (SpecError, ConfigError, KeyError, TypeError):
+                winner = summarize(study, runs).winner
+            except StoreError:
                 winner = None
             rows.append((study, done, winner))
         if args.json:

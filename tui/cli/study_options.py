@@ -174,8 +174,12 @@ def build_spec(args: argparse.Namespace, explicit: dict[str, Any]) -> StudySpec:
         if preset_name not in PRESETS:
             raise SpecError(f"--preset: got {preset_name!r}, expected one of {', '.join(PRESETS)}")
         vary = {**PRESETS[preset_name], **vary}
+    given: set[str] = set()
     for item in args.vary or []:
         flag, values = parse_vary(item)
+        if flag in given:
+            raise SpecError(f"--vary {flag}: given twice; list all its values in one --vary {flag}=V1,V2")
+        given.add(flag)
         vary[flag] = values
     seeds = seeds_from_text(args.seeds) if args.seeds else from_file.get("seeds")
     if seeds is None:
