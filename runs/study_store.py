@@ -36,7 +36,7 @@ class UnknownStudyError(StoreError):
 
 @dataclass(frozen=True)
 class StudyRecord:
-    """One study as stored. `status`: running, completed, cancelled, interrupted or failed."""
+    """One study as stored. `status`: created (never run yet), running, completed, cancelled, interrupted or failed."""
 
     id: int
     name: str
@@ -79,17 +79,15 @@ def _record(row: Any) -> StudyRecord:
 
 
 def create_study(store: RunStore, spec: StudySpec, trials: int) -> int:
-    """Record a new study (status running, owned by this process); returns its id.
+    """Record a new study (status `created`, no owner until a process claims it to run); returns its id.
 
     Raises StoreError when a study with the same spec exists (use find_study_by_spec first)."""
-    owner = current_owner()
 
     def insert() -> int:
         cursor = store._conn.execute(
-            """INSERT INTO studies (name, created_at, status, spec, fingerprint, trials, pid, hostname, owner_started)
-               VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
-            (spec.name, _now(), json.dumps(spec.to_dict()), spec.fingerprint(), trials,
-             owner.pid, owner.hostname, owner.started),
+            """INSERT INTO studies (name, created_at, status, spec, fingerprint, trials)
+               VALUES (?, ?, 'created', ?, ?, ?)""",
+            (spec.name, _now(), json.dumps(spec.to_dict()), spec.fingerprint(), trials),
         )
         return int(cursor.lastrowid)
 

@@ -165,3 +165,26 @@ def test_progress_counts_trials_and_the_eta_falls_to_zero(mnist_tui_home):
     after_first_epoch = progress[2]
     assert after_first_epoch.done == 0 and after_first_epoch.eta_seconds == pytest.approx(7 * 0.1 / 2)
     assert max(p.running for p in progress) == 1
+
+
+def test_a_study_process_streams_events_and_can_be_cancelled(mnist_tui_home):
+    from runs.study_process import StudyProcess
+    from runs.study_runner import StudyEvent, StudyOutcome
+
+    spec = StudySpec(base=RunConfig(data=DataConfig(limit=2000), model=ModelConfig(hidden_sizes=(16,)),
+                                    train=TrainConfig(epochs=30, batch_size=8)).to_dict(),
+                     vary={"optimizer": ["sgd", "momentum"]})
+    with RunStore.open() as store:
+        study_id = _new_study(store, spec)
+    process = StudyProcess(study_id, workers=2)
+    process.start()
+    seen = []
+    for item in process.events():
+        seen.append(item)
+        if isinstance(item, StudyEvent) and isinstance(item.event, EpochDone):
+            process.cancel()
+    assert process.join(timeout=30) == 0
+    assert isinstance(seen[-1], StudyOutcome) and seen[-1].status == "cancelled"
+    with RunStore.open() as store:
+        runs = study_runs(store, study_id)
+        assert runs and all(r.status == "cancelled" and r.owner.pid != os.getpid() for r in runs)
