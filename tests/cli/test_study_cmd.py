@@ -34,7 +34,8 @@ def test_a_small_study_runs_end_to_end_and_its_runs_are_in_the_history(tmp_path)
     text = cli(home, "study", "show", str(header["study_id"])).stdout
     assert "★" in text and "never used to choose" in text and "marginal effects" in text
     runs = json.loads(cli(home, "runs", "list", "--json").stdout)
-    assert len(runs) == 4
+    assert len(runs) == 4 and {r["study_id"] for r in runs} == {header["study_id"]}
+    assert sorted(r["trial_key"] for r in runs) == sorted(f["trial_key"] for f in finished)
     shown_run = cli(home, "runs", "show", str(finished[0]["run_id"])).stdout
     assert f"study {header['study_id']}, trial {finished[0]['trial_key']}" in shown_run
     listed = cli(home, "study", "list").stdout
