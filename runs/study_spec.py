@@ -89,7 +89,9 @@ CONFLICTS = (("hidden-layers", "hidden-sizes"), ("lr-decay", "schedule"))
 """Pairs that set the same field: varying both would make one silently override the other."""
 
 RANGE_KINDS = ("log", "lin", "int")
-RANGE_OPTIONS = {"lr", "momentum", "decay-rate", "l1-lambda", "l2-lambda", "batch-size", "epochs", "limit", "val-size"}
+INT_OPTIONS = {"batch-size", "epochs", "limit", "val-size"}
+RANGE_OPTIONS = {"lr", "momentum", "decay-rate", "l1-lambda", "l2-lambda", *INT_OPTIONS}
+"""Options a range can vary: the numeric ones; whole-number options need an `int:` range."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,14 @@ class Range:
         return f"{self.kind}:{self.low:g}..{self.high:g}"
 
     def draw(self, rng: np.random.Generator) -> float | int:
+        """One point; real values are rounded to 4 significant digits so keys stay readable."""
         if self.kind == "int":
             return int(rng.integers(int(self.low), int(self.high) + 1))
         if self.kind == "log":
-            return float(np.exp(rng.uniform(math.log(self.low), math.log(self.high))))
-        return float(rng.uniform(self.low, self.high))
+            value = float(np.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+        else:
+            value = float(rng.uniform(self.low, self.high))
+        return min(max(float(f"{value:.4g}"), self.low), self.high)
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,9 @@ class StudySpec:
                 raise SpecError(f"--vary {flag}: given both as a list and as a range")
             if flag not in RANGE_OPTIONS:
                 raise SpecError(f"--vary {flag}: a range is only possible for {', '.join(sorted(RANGE_OPTIONS))}")
+            if flag in INT_OPTIONS and self.ranges[flag].kind != "int":
+                raise SpecError(f"--vary {flag}: got {self.ranges[flag].text()!r}, expected an int:low..high range "
+                                "(it takes whole numbers)")
         if self.ranges and not self.random:
             raise SpecError("--vary with a range (e.g. lr=log:0.001..0.3) needs --random N, the number of points to draw")
         if self.random is not None and (not self.ranges or self.random < 1):
