@@ -29,9 +29,10 @@ from rich.text import Text
 from nn_core.config import ConfigError
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
+from runs.local_executor import LocalPoolExecutor, default_workers
 from runs.study_estimate import study_seconds
-from runs.study_results import StudyResults, summarize
 from runs.study_executor import ExecutorError
+from runs.study_results import StudyResults, summarize
 from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
@@ -126,8 +127,6 @@ def _executor(args: argparse.Namespace) -> Any:
             raise ExecutorError(f"--dask needs the Dask extra (missing module {error.name}); "
                                 "install it with: pip install -e '.[dask]'") from None
         return DaskExecutor(args.dask)
-    from runs.local_executor import LocalPoolExecutor
-
     return LocalPoolExecutor(args.workers)
 
 
@@ -139,7 +138,6 @@ def _open(command: str) -> RunStore | int:
 def run_command(args: argparse.Namespace) -> int:
     explicit = {a.dest: getattr(args, a.dest) for a in study_options._train_parser()._actions
                 if a.dest != "help" and hasattr(args, a.dest)}
-    args.json = getattr(args, "json", False)
     try:
         spec = study_options.build_spec(args, explicit)
         count = spec.count()
@@ -160,27 +158,21 @@ def run_command(args: argparse.Namespace) -> int:
         return store
     with store:
         existing = find_study_by_spec(store, spec)
-        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(len(trials), spec, trials, args):
+        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(trials, args):
             print("not started", file=sys.stderr)
             return common.EXIT_USAGE
         return _execute(args, store, spec, trials, existing)
 
 
-def _confirm(count: int, spec: StudySpec, trials: list, args: argparse.Namespace) -> bool:
-    workers = args.workers or _default_workers()
-    print(f"{count} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
+def _confirm(trials: list, args: argparse.Namespace) -> bool:
+    workers = args.workers or default_workers()
+    print(f"{len(trials)} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
           "Start? [y/N] ", end="", file=sys.stderr, flush=True)
     try:
         answer = input()
     except EOFError:
         answer = ""
     return answer.strip().lower() in ("y", "yes")
-
-
-def _default_workers() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def resume_command(args: argparse.Namespace) -> int:
