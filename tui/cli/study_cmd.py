@@ -214,6 +214,8 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
         return common.EXIT_INTERRUPTED
     except StoreError as error:
         return common.failure(command, str(error))
+    except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
+        return common.failure(command, f"the study failed: {type(error).__name__}: {plain(error)}")
     finally:
         executor.close()
     study = get_study(store, outcome.study_id)
