@@ -188,3 +188,22 @@ def test_a_study_process_streams_events_and_can_be_cancelled(mnist_tui_home):
     with RunStore.open() as store:
         runs = study_runs(store, study_id)
         assert runs and all(r.status == "cancelled" and r.owner.pid != os.getpid() for r in runs)
+
+
+def test_model_bytes_that_are_not_a_model_file_are_not_written(mnist_tui_home):
+    class JunkModel(ScriptedExecutor):
+        def events(self, timeout):
+            out = super().events(timeout)
+            if out:
+                last = out[-1]
+                out[-1] = TrialEvent(last.trial_key, RunFinished(None, "completed", final=last.event.final,
+                                                                 model_npz=b"PK\x03\x04 not really a model"))
+            return out
+
+    with RunStore.open() as store:
+        study_id = _new_study(store)
+        outcome = run_study(store, study_id, JunkModel({}))
+        runs = study_runs(store, study_id)
+        models = list(store.models_dir.glob("*")) if store.models_dir.exists() else []
+    assert outcome.status == "completed" and all(r.model_path is None for r in runs)
+    assert models == []  # neither the junk nor a temporary file is left behind
