@@ -84,7 +84,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config,
+        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key,
     }
 
 
@@ -133,6 +133,11 @@ def show_run(args: argparse.Namespace) -> int:
         ))
         if run.message:
             console.print(assemble("message: ", safe_text(run.message, multiline=True)))
+        if run.study_id is not None:
+            console.print(assemble(
+                f"study {run.study_id}, trial ", safe_text(str(run.trial_key)),
+                f" (see `mnist-tui study show {run.study_id}`)",
+            ))
         source = run.dataset.get("source", {})
         console.print(assemble(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
                                f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"
