@@ -26,11 +26,11 @@ from runs import paths, schema
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
 from runs.rows import RunRecord, build_record
-from runs.store_errors import StoreError, UnknownRunError, disk_full, why_not_writable
+from runs.store_errors import DamagedRunError, StoreError, UnknownRunError, disk_full, why_not_writable
 from runs.store_files import check_file_types, remove_quietly, stale_temp_files
 from runs.store_open import Snapshot, check_header, has_pending_log, inspect
 
-__all__ = ["RunRecord", "RunStore", "StoreError", "UnknownRunError"]
+__all__ = ["DamagedRunError", "RunRecord", "RunStore", "StoreError", "UnknownRunError"]
 
 BUSY_TIMEOUT_S = 10.0
 LOCK_RETRY_S = 120.0
@@ -410,6 +410,17 @@ class RunStore:
         if not rows:
             raise UnknownRunError(run_id)
         return self._records(rows)[0]
+
+    def usable_run(self, run_id: int) -> RunRecord:
+        """`get_run` for showing, comparing, exporting or predicting: a damaged run is refused.
+
+        Raises:
+            DamagedRunError: naming the run and what is wrong with it.
+        """
+        record = self.get_run(run_id)
+        if record.damaged:
+            raise DamagedRunError(record)
+        return record
 
     def list_runs(self) -> list[RunRecord]:
         """Every run, oldest first, each with its epochs."""

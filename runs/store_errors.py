@@ -26,6 +26,14 @@ class UnknownRunError(StoreError):
         self.run_id = run_id
 
 
+class DamagedRunError(StoreError):
+    """A run's row is damaged: it can be listed (as damaged) and deleted, nothing else."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__(f"{record.describe_damage()} — `mnist-tui runs delete {record.id}` removes it")
+        self.record = record
+
+
 def disk_full(folder: Path, error: BaseException | None = None) -> bool:
     if isinstance(error, sqlite3.Error) and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
         return True

@@ -19,7 +19,7 @@ from tui.run_summary import RunSummary, summarize
 
 STATUS_STYLE = {
     "completed": "green", "running": "cyan", "cancelled": "yellow",
-    "diverged": "red", "failed": "red", "interrupted": "magenta",
+    "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
 
@@ -65,8 +65,8 @@ def _with_store(args: argparse.Namespace, action) -> int:
             return common.failure("runs", str(error))
 
 
-def _load(store: RunStore, run_id: int) -> RunRecord | int:
-    run = common.get_run(store, run_id)
+def _load(store: RunStore, run_id: int, damaged_too: bool = False) -> RunRecord | int:
+    run = common.get_run(store, run_id, damaged_too=damaged_too)
     if run is None:
         return common.usage_error("runs", f"argument ID: unknown run id {run_id} (see `mnist-tui runs list`)")
     return run
@@ -76,6 +76,14 @@ def _status(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, ""))
 
 
+def _report_damaged(runs: list[RunRecord]) -> int:
+    """Name each damaged run and what is wrong on stderr; exit 1 if there is any (the rest was shown)."""
+    damaged = [r for r in runs if r.damaged]
+    for run in damaged:
+        print(f"mnist-tui runs: {run.describe_damage()} (`mnist-tui runs delete {run.id}` removes it)", file=sys.stderr)
+    return common.EXIT_FAILED if damaged else common.EXIT_OK
+
+
 # ---------------------------------------------------------------------- list
 def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
     return {
@@ -83,7 +91,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config,
+        "config": run.config, "problems": list(run.problems),
     }
 
 
@@ -92,7 +100,7 @@ def list_runs(args: argparse.Namespace) -> int:
         runs = store.list_runs()
         if args.json:
             print(json.dumps([_summary_dict(r, summarize(r)) for r in runs], indent=1))
-            return common.EXIT_OK
+            return _report_damaged(runs)
         console = common.stdout_console()
         if not runs:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
@@ -109,10 +117,10 @@ def list_runs(args: argparse.Namespace) -> int:
             table.add_row(
                 str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
                 f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s",
-                _status(run.status),
+                _status(s.status),
             )
         console.print(table)
-        return common.EXIT_OK
+        return _report_damaged(runs)
 
     return _with_store(args, action)
 
@@ -287,7 +295,7 @@ def export_run(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- delete
 def delete_run(args: argparse.Namespace) -> int:
     def action(store: RunStore) -> int:
-        run = _load(store, args.run_id)
+        run = _load(store, args.run_id, damaged_too=True)
         if isinstance(run, int):
             return run
         s = summarize(run)
