@@ -212,7 +212,7 @@ ROW_DAMAGE: dict[str, Callable[[Path], None]] = {
         "message blob": ("message", "x'1b5b'"),
     }.items()},
     **{f"model_path {label}": _set("model_path", value) for label, value in {
-        "etc passwd": "'/etc/passwd'", "climbing": "'../../../outside.npz'", "other run": "'2.npz'",
+        "absolute elsewhere": "'/nonexistent/passwd'", "climbing": "'../../../outside.npz'", "other run": "'2.npz'",
         "models dotdot": "'models/../../outside.npz'", "number": "5", "blob": "x'00'",
     }.items()},
     "model file links outside": _model_link,

@@ -48,7 +48,7 @@ def test_a_copied_home_uses_and_deletes_only_its_own_model(tmp_path):
     assert not (b / "models" / "1.npz").exists()
 
 
-@pytest.mark.parametrize("stored", ["/etc/passwd", "../../victim.npz", "models/../../victim.npz", "2.npz", "{victim}"])
+@pytest.mark.parametrize("stored", ["/nonexistent/passwd", "../../victim.npz", "models/../../victim.npz", "2.npz", "{victim}"])
 def test_a_row_pointing_elsewhere_is_damaged_and_delete_touches_nothing_outside(tmp_path, stored):
     home = tmp_path / "home"
     _home_with_model(home)
