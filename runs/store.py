@@ -62,6 +62,7 @@ class RunStore:
         """Set while the store is read through a snapshot because it cannot be written (see `notice`)."""
         self._lock = threading.RLock()
         self._writes = 0
+        self._wal = False
         self.path = path
         self.models_dir = path.parent / paths.MODELS_FOLDER
         self.recovered: list[int] = []
@@ -115,10 +116,8 @@ class RunStore:
             raise StoreError(f"cannot create the run store {path}: {why_not_writable(path, error)}") from error
         store = cls(conn, path)
         try:
-            store._write(store._upgrade)
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                store._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             conn.execute("PRAGMA foreign_keys = ON")
+            store._write(store._upgrade)
         except StoreError:
             conn.close()
             raise
@@ -136,7 +135,10 @@ class RunStore:
             cls._probe(conn)
         except sqlite3.Error as error:
             conn.close()
-            snapshot = Snapshot(path)
+            try:
+                snapshot = Snapshot(path)
+            except sqlite3.Error as read_error:
+                raise StoreError(f"cannot read the run store {path}: {read_error} ({why_not_writable(path, error)})") from error
             store = cls(snapshot.conn, path, snapshot)
             store.notice = why_not_writable(path, error)
             return store
@@ -173,10 +175,9 @@ class RunStore:
             return
         try:
             self.recovered = self.recover_interrupted()
+            self.remove_stale_temp_files()
         except StoreError as error:
             self.notice = str(error)
-            return
-        self.remove_stale_temp_files()
 
     def remove_stale_temp_files(self, run_id: int | None = None) -> list[Path]:
         """Delete ``models/.<id>.npz.*.tmp`` files whose run is not being trained by a live process."""
@@ -243,7 +244,18 @@ class RunStore:
             except sqlite3.Error as error:
                 raise StoreError(f"writing to the run store {self.path} failed: {why_not_writable(self.path, error)}") from error
             self._writes += 1
+            self._use_wal()
             return result
+
+    def _use_wal(self) -> None:
+        """Switch to WAL once, after the first write succeeded: many processes read and write at
+        once in WAL mode, and a store never written by this program keeps its mode (and bytes)."""
+        if self._wal:
+            return
+        with contextlib.suppress(sqlite3.Error):  # still correct in rollback mode, only less concurrent
+            if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
+            self._wal = True
 
     def _writable(self) -> None:
         """Leave the snapshot for a real connection if writing has become possible (space freed)."""
@@ -256,7 +268,7 @@ class RunStore:
             conn.close()
             raise StoreError(f"cannot write to the run store {self.path}: {why_not_writable(self.path, error)}") from error
         self._snapshot.close()
-        self._snapshot, self.notice = None, None
+        self._snapshot, self.notice, self._wal = None, None, False
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         self._conn = conn
@@ -402,7 +414,10 @@ class RunStore:
     def data_version(self) -> int:
         """A number that changes whenever any process commits to the store: cheap enough to poll every second."""
         with self._lock:
-            row = self._retry(lambda: self._conn.execute("PRAGMA data_version").fetchone())
+            try:
+                row = self._retry(lambda: self._conn.execute("PRAGMA data_version").fetchone())
+            except sqlite3.Error as error:
+                raise StoreError(f"reading the run store {self.path} failed: {error}") from error
             return int(row[0]) + self._writes
 
     def get_run(self, run_id: int) -> RunRecord:
