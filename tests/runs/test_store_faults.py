@@ -25,6 +25,8 @@ with RunStore.open() as store:
         store.model_path(run).parent.mkdir(exist_ok=True)
         store.model_path(run).write_bytes(os.urandom(300_000))
         store.finish_run(run, "completed", model_path=store.model_path(run))
+    orphan = store.create_run(small_config(9), DATASET_INFO)  # its finish_run failed, its process is gone
+    store._write(lambda: store._conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?", (orphan,)))
 if {pending!r}:  # a writer killed after its last commit: the log is not merged yet
     subprocess.run([sys.executable, "-c", "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
                     "c.execute('PRAGMA wal_autocheckpoint = 0'); c.execute(\\"UPDATE runs SET message = 'in the log' WHERE id = 2\\"); "
@@ -68,13 +70,13 @@ def test_full_disk_history_reads_and_delete_frees_space(tmp_path, pending):
     got = run_sandboxed(_script(tmp_path, pending, "full"), tmp_path)
     listed = json.loads(got["list"]["out"])
     assert got["list"]["code"] == 0, got["list"]["err"]
-    assert [r["id"] for r in listed] == [1, 2]
+    assert [r["id"] for r in listed] == [1, 2, 3]
     assert [r["message"] for r in listed][1] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
     assert got["train"]["code"] == 1 and "is full" in got["train"]["err"], got["train"]
     assert "Traceback" not in json.dumps(got)
     assert got["delete"]["code"] == 0, got["delete"]["err"]
-    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [2]
+    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [2, 3]
     assert got["files"] == ["2.npz"]
 
 
@@ -83,11 +85,11 @@ def test_read_only_folder_history_reads_and_writes_say_why(tmp_path, pending):
     got = run_sandboxed(_script(tmp_path, pending, "read-only"), tmp_path)
     assert got["list"]["code"] == 0, got["list"]["err"]
     listed = json.loads(got["list"]["out"])
-    assert [r["id"] for r in listed] == [1, 2]
+    assert [r["id"] for r in listed] == [1, 2, 3]
     assert listed[1]["message"] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
     for write in ("train", "delete"):
         assert got[write]["code"] == 1 and "is read-only" in got[write]["err"], got[write]
     assert "Traceback" not in json.dumps(got)
-    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [1, 2]
+    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [1, 2, 3]
     assert got["files"] == ["1.npz", "2.npz"]
