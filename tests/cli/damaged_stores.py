@@ -185,16 +185,18 @@ ROW_DAMAGE: dict[str, Callable[[Path], None]] = {
         "data_dir number": _config(data={"data_dir": 5}), "unknown section": "'{\"bogus\": 1}'",
         "seed infinite": "'{\"train\": {\"seed\": 1e400}}'", "momentum 1": _config(train={"momentum": 1.0}),
         "limit too big": _config(data={"limit": 10**9}), "bool batch": _config(train={"batch_size": True}),
+        "5 MB of text": "'\"' || hex(zeroblob(2500000)) || '\"'",
     }.items()},
     **{f"dataset {label}": _set("dataset", value) for label, value in {
         "broken json": "'{'", "array": "'[]'", "source array": "'{\"source\": []}'",
         "checksum number": "'{\"checksums\": {\"a\": 1}}'", "name number": "'{\"name\": 5}'",
-        "size text": "'{\"train_size\": \"many\"}'",
+        "size text": "'{\"train_size\": \"many\"}'", "deeply nested": NESTED,
     }.items()},
     **{f"final {label}": _set("final", value) for label, value in {
         "broken json": "'{'", "array": "'[0.9]'", "acc text": "'{\"test_acc\": \"high\"}'",
         "acc 7": "'{\"test_acc\": 7}'", "precision text": "'{\"precision\": \"x\"}'",
         "huge int": "'{\"test_loss\": 1" + "0" * 400 + "}'", "epochs text": "'{\"epochs\": \"x\"}'",
+        "acc NaN": "'{\"test_acc\": NaN}'",
     }.items()},
     **{f"confusion {label}": _set("confusion", value) for label, value in {
         "broken json": "'[['", "object": "'{}'", "2x2": "'[[1, 2], [3, 4]]'", "true": "'true'",
@@ -226,6 +228,7 @@ HARMLESS: dict[str, Callable[[Path], None]] = {
     "seed huge but whole": _set("seed", "9223372036854775807"),
     "legacy absolute model path": lambda home: _set("model_path", f"'{home / 'models' / '1.npz'}'")(home),
     "loss infinite": _set("train_loss", "1e999", "epochs"),
+    "hidden layer huge": _set("config", _config(model={"hidden_sizes": [10**12]})),
 }
 """Odd but valid values: nothing is damaged."""
 
