@@ -16,7 +16,6 @@ import sqlite3
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from runs import schema
 from runs.store_errors import StoreError
