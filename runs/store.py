@@ -28,7 +28,7 @@ from runs.owner import Owner, current_owner, is_alive
 from runs.rows import RunRecord, build_record
 from runs.store_errors import DamagedRunError, StoreError, UnknownRunError, disk_full, why_not_writable
 from runs.store_files import check_file_types, remove_quietly, stale_temp_files
-from runs.store_open import Snapshot, check_header, has_pending_log, inspect
+from runs.store_open import Snapshot, check_header, inspect
 
 __all__ = ["DamagedRunError", "RunRecord", "RunStore", "StoreError", "UnknownRunError"]
 
@@ -96,9 +96,10 @@ class RunStore:
         try:
             version = inspect(path)
         except StoreError:
-            if not has_pending_log(path):
-                raise
-            version = inspect(path)  # a writer may have checkpointed while the log was copied: look again
+            # A writer checkpointing while the file (or its log) was being read can make a healthy
+            # store look torn for that instant: a refusal is only believed when it happens twice.
+            time.sleep(0.05)
+            version = inspect(path)
         if version < schema.CURRENT_VERSION:
             store = cls._create_or_migrate(path)
         else:
