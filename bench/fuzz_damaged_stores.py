@@ -7,7 +7,8 @@ of it, damages it and runs `runs list`, `runs list --json`, `runs show`, `runs s
 `runs compare`, `runs export` (csv, json), `predict`, `runs delete --yes` and `train` in this
 process (`tui.cli.main`). Counts: tracebacks (an exception escaping a command), hangs (over 20 s),
 exit codes other than 0/1/2, refused stores whose files changed (any byte of the database, -wal,
--shm or models), damaged runs not named in the message, and peak memory of the whole process.
+-shm or models), damaged runs not named in the message, files changed outside the damaged home (the
+healthy home it was copied from), and peak memory of the whole process.
 The same catalogue runs as tests (tests/cli/test_damaged_stores.py) with assertions per case.
 """
 
@@ -45,6 +46,7 @@ def main() -> int:
     with RunStore.open(healthy / "runs.sqlite3") as store:
         for _ in range(2):
             execute_run(config, store=store)
+    pristine = digests(healthy.parent)
     counts: Counter[str] = Counter()
     failures: list[str] = []
     groups = (("store damage (refused)", STORE_DAMAGE), ("row damage", ROW_DAMAGE), ("harmless", HARMLESS))
@@ -78,11 +80,17 @@ def main() -> int:
                     failures.append(f"NOT NAMED {label}: exit {outcome.code} {outcome.err.strip()[:120]}")
                 if catalogue is ROW_DAMAGE and command[:2] == ("runs", "delete"):
                     before = digests(home)
+                if digests(healthy.parent) != pristine:  # another home, e.g. the one this was copied from
+                    counts["files outside the home changed"] += 1
+                    failures.append(f"OUTSIDE {label}")
+                    pristine = digests(healthy.parent)
     shutil.rmtree(work, ignore_errors=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{counts['stores']} damaged stores x {len(COMMANDS)} commands = {counts['commands']} command runs")
-    for key in ("tracebacks", "hangs", "bad exit codes", "refused stores modified", "damaged run not named"):
-        print(f"  {key:<24} {counts[key]}")
+    keys = ("tracebacks", "hangs", "bad exit codes", "refused stores modified", "damaged run not named",
+            "files outside the home changed")
+    for key in keys:
+        print(f"  {key:<30} {counts[key]}")
     print(f"  peak memory (whole process) {peak_mb:.0f} MB")
     for line in failures[:40]:
         print("   ", line)
