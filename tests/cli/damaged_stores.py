@@ -30,6 +30,10 @@ COMMAND_SECONDS = 20
 """A command taking longer than this counts as a hang."""
 
 
+class Hang(BaseException):
+    """Raised by the alarm in a command that waits too long (not an OSError, which code may catch)."""
+
+
 @dataclass
 class Outcome:
     code: int | None
@@ -46,7 +50,7 @@ def run_command(home: Path, *argv: str) -> Outcome:
     os.environ["MNIST_TUI_HOME"] = str(home)
 
     def hang(signum, frame):
-        raise TimeoutError("hang")
+        raise Hang()
 
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(COMMAND_SECONDS)
@@ -56,7 +60,7 @@ def run_command(home: Path, *argv: str) -> Outcome:
             code = main(list(argv))
     except SystemExit as exit_:  # argparse's own usage errors
         code = exit_.code if isinstance(exit_.code, int) else 1
-    except TimeoutError:
+    except Hang:
         crash = "hang"
     except BaseException:  # noqa: BLE001 - what the user would see as a traceback
         crash = traceback.format_exc()
