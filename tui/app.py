@@ -214,8 +214,9 @@ def run_dashboard(data_dir: str | None = None) -> int:
         return 1
     initial, problem = load_options()
     app = MnistTuiApp(store, data_dir=data_dir, initial=initial)
-    if problem:
-        app.call_later(app.notify, problem, severity="warning", timeout=10)
+    for note in (problem, store.notice):  # a damaged options file; a full disk or read-only folder
+        if note:
+            app.call_later(app.notify, note, severity="warning", timeout=10)
     try:
         return app.run() or 0
     finally:
