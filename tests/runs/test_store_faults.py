@@ -73,6 +73,7 @@ def test_full_disk_history_reads_and_delete_frees_space(tmp_path, pending):
     assert [r["id"] for r in listed] == [1, 2, 3]
     assert [r["message"] for r in listed][1] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
+    assert pending or "note: the disk holding" in got["list"]["err"]  # read through a snapshot, and said so
     assert got["train"]["code"] == 1 and "is full" in got["train"]["err"], got["train"]
     assert "Traceback" not in json.dumps(got)
     assert got["delete"]["code"] == 0, got["delete"]["err"]
@@ -88,6 +89,7 @@ def test_read_only_folder_history_reads_and_writes_say_why(tmp_path, pending):
     assert [r["id"] for r in listed] == [1, 2, 3]
     assert listed[1]["message"] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
+    assert pending or "is read-only" in got["list"]["err"]
     for write in ("train", "delete"):
         assert got[write]["code"] == 1 and "is read-only" in got[write]["err"], got[write]
     assert "Traceback" not in json.dumps(got)
