@@ -141,7 +141,7 @@ class RunStore:
             except sqlite3.Error as read_error:
                 raise StoreError(f"cannot read the run store {path}: {read_error} ({why_not_writable(path, error)})") from error
             store = cls(snapshot.conn, path, snapshot)
-            store.notice = why_not_writable(path, error)
+            store.notice = f"{why_not_writable(path, error)}: the history can be read, but no run can be recorded"
             return store
         conn.execute("PRAGMA foreign_keys = ON")
         return cls(conn, path)

@@ -63,5 +63,5 @@ def why_not_writable(database: Path, error: BaseException) -> str:
     if disk_full(folder, error):
         return f"the disk holding {folder} is full — free some space (deleting runs frees their model files)"
     if read_only(folder, database):
-        return f"the folder {folder} (or the store file in it) is read-only — runs can be read but not recorded or deleted"
+        return f"the folder {folder} (or the store file in it) is read-only"
     return str(error)
