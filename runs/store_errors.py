@@ -12,6 +12,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+FILE_SYSTEM_CODES = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN}
+"""SQLite's primary result codes for failures the file system may explain."""
 LOW_SPACE_BYTES = 64 * 1024
 """Below this much free space, a failed write is put down to a full disk."""
 
@@ -60,6 +62,9 @@ def read_only(folder: Path, database: Path | None = None) -> bool:
 def why_not_writable(database: Path, error: BaseException) -> str:
     """What stops writes to `database`, for a message: the disk, the folder, or SQLite's own words."""
     folder = database.parent
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF not in FILE_SYSTEM_CODES:
+        return str(error)  # e.g. a constraint: nothing to do with the disk
     if disk_full(folder, error):
         return f"the disk holding {folder} is full — free some space (deleting runs frees their model files)"
     if read_only(folder, database):
