@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runs.export import FORMATS, export_text, write_atomically
-from runs.store import RunRecord, RunStore, StoreError
+from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
 from tui.comparison import MISSING, best_indices, config_diff
 from tui.run_summary import RunSummary, summarize
@@ -81,8 +81,7 @@ def _report_damaged(runs: list[RunRecord]) -> int:
     """Name each damaged run and what is wrong on stderr; exit 1 if there is any (the rest was shown)."""
     damaged = [r for r in runs if r.damaged]
     for run in damaged:
-        print(plain(f"mnist-tui runs: {run.describe_damage()} (`mnist-tui runs delete {run.id}` removes it)",
-                    multiline=True), file=sys.stderr)
+        print(plain(f"mnist-tui runs: {DamagedRunError(run)}", multiline=True), file=sys.stderr)
     return common.EXIT_FAILED if damaged else common.EXIT_OK
 
 
