@@ -5,7 +5,9 @@ the ``-shm`` file (creating it if absent), so a store refused that way would no 
 byte-identical. ``immutable=1`` writes nothing but ignores the ``-wal`` file, where the newest
 commits of a store whose writer was killed still live. So a store is looked at through a
 `snapshot`: the file itself opened immutable when it has no pending log, else a private copy
-of the file and its log in a temporary folder, where SQLite may do as it likes.
+of the file and its log in a temporary folder, where SQLite may do as it likes. An older store is
+migrated in such a copy first, so one the migration would fail on is refused without being opened
+for writing (a failed migration rolls back, but closing the connection would merge a pending log).
 """
 
 from __future__ import annotations
@@ -61,21 +63,28 @@ def immutable_uri(path: Path) -> str:
 
 
 class Snapshot(contextlib.AbstractContextManager):
-    """A read-only connection to what `database` holds, that cannot change it, its log or its index."""
+    """A connection to what `database` holds that cannot change it, its log or its index.
 
-    def __init__(self, database: Path) -> None:
+    With `private=True` it is always a copy, which may be written (to rehearse a migration).
+    """
+
+    def __init__(self, database: Path, private: bool = False) -> None:
         self.database = database
         self._folder: tempfile.TemporaryDirectory | None = None
-        self.conn = self._connect()
+        self.conn = self._copy() if private else self._connect()
+
+    def _copy(self) -> sqlite3.Connection:
+        self._folder = tempfile.TemporaryDirectory(prefix="mnist-tui-store-")
+        copy = Path(self._folder.name) / self.database.name
+        shutil.copyfile(self.database, copy)
+        if has_pending_log(self.database):
+            shutil.copyfile(wal_path(self.database), wal_path(copy))
+        return sqlite3.connect(copy, isolation_level=None, check_same_thread=False)
 
     def _connect(self) -> sqlite3.Connection:
         if has_pending_log(self.database):
             try:
-                self._folder = tempfile.TemporaryDirectory(prefix="mnist-tui-store-")
-                copy = Path(self._folder.name) / self.database.name
-                shutil.copyfile(self.database, copy)
-                shutil.copyfile(wal_path(self.database), wal_path(copy))
-                return sqlite3.connect(copy, isolation_level=None, check_same_thread=False)
+                return self._copy()
             except OSError:  # no room for a copy: the file alone, without its newest commits
                 self.close()
         return sqlite3.connect(immutable_uri(self.database), uri=True, isolation_level=None, check_same_thread=False)
@@ -147,13 +156,38 @@ def _verdict(database: Path, conn: sqlite3.Connection) -> int:
             f"(schema version {version}, tables: {', '.join(sorted(tables)) or 'none'}); it was left untouched"
         )
     if version == schema.CURRENT_VERSION:
-        for table, columns in expected_columns().items():
-            present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            missing = [c for c in columns if c not in present]
-            if missing:
-                raise StoreError(
-                    f"the run store {database} is damaged: table {table} lacks the column"
-                    f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}; it was left untouched — "
-                    "move it away to start a new history"
-                )
+        _check_columns(database, conn)
+    elif version > 0:
+        _rehearse_migration(database, version)
     return version
+
+
+def _check_columns(database: Path, conn: sqlite3.Connection, upgraded: str = "") -> None:
+    for table, columns in expected_columns().items():
+        present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        missing = [c for c in columns if c not in present]
+        if missing:
+            raise StoreError(
+                f"the run store {database} is damaged: table {table} lacks the column"
+                f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}{upgraded}; it was left untouched — "
+                "move it away to start a new history"
+            )
+
+
+def _rehearse_migration(database: Path, version: int) -> None:
+    """Migrate a private copy first (then throw it away): a store the migration would fail on, or
+    leave without a column, is refused before the real file is opened for writing."""
+    try:
+        scratch = Snapshot(database, private=True)
+    except OSError:
+        return  # no room for a copy: the real migration is one transaction and rolls back alike
+    with scratch:
+        try:
+            scratch.conn.execute("BEGIN IMMEDIATE")
+            schema.migrate(scratch.conn, version)
+            _check_columns(database, scratch.conn, f" once upgraded from schema version {version}")
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"the run store {database} (schema version {version}) cannot be upgraded to version "
+                f"{schema.CURRENT_VERSION} ({error}); it was left untouched — move it away to start a new history"
+            ) from error

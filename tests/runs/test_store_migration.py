@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from runs.store import RunStore
+import pytest
+
+from runs.schema import CURRENT_VERSION
+from runs.store import RunStore, StoreError
 from runs_test_helpers import epoch_record, small_config
 
 V1_SCHEMA = """
@@ -73,3 +76,36 @@ def test_epoch_columns_are_queryable_after_migration(tmp_path):
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
         "runs", "epochs", "sqlite_sequence"
     }
+
+
+def _digests(path):
+    import hashlib
+    from pathlib import Path
+
+    return {s: hashlib.sha256(Path(f"{path}{s}").read_bytes()).hexdigest() if Path(f"{path}{s}").exists() else None
+            for s in ("", "-wal", "-shm")}
+
+
+@pytest.mark.parametrize("pending", [False, True], ids=["merged", "pending log"])
+def test_an_old_store_the_migration_would_fail_on_is_refused_untouched(tmp_path, pending):
+    """The migration is rehearsed on a private copy first: the real file is never opened for writing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "runs.sqlite3"
+    _write_v1(path)
+    drop = "ALTER TABLE runs DROP COLUMN final"
+    if pending:  # a v1 writer killed after its last commit
+        script = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                  "c.execute('PRAGMA journal_mode = WAL'); c.execute('PRAGMA wal_autocheckpoint = 0'); "
+                  f"c.execute({drop!r}); os._exit(0)")
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute(drop)
+        conn.commit()
+        conn.close()
+    before = _digests(path)
+    with pytest.raises(StoreError, match=rf"schema version 1\) cannot be upgraded to version {CURRENT_VERSION} .*no such column: final"):
+        RunStore.open(path)
+    assert _digests(path) == before
