@@ -1,0 +1,390 @@
+"""Runs a study's trials on a Dask distributed cluster: an existing one, or a LocalCluster started here.
+
+The client (this process) stays the only writer of the run store; tasks are runs.dask_trial's
+`run_attempt`, a pure function of (config, dataset) that streams its events back.
+
+Data: the client loads the dataset once from its own sources, verifies every file's sha256
+(data.loader does), and scatters the four uint8 arrays to every worker (`broadcast=True`). So
+workers need no data folder, no shared filesystem and no internet; every trial trains on the
+bytes the client verified, which are the bytes its provenance (source, checksums) names; and
+the cost is one 55 MB copy per worker per dataset, not one per trial. (Letting each worker load
+from its own data root would need the files on every machine, or downloads on every worker.)
+
+Live events: workers publish with `Worker.log_event` on a topic this client subscribes to
+(`Client.subscribe_topic`): fire-and-forget on the worker's batched stream, ordered per worker,
+and a supported API (distributed.Queue is marked experimental; the pub/sub module is gone).
+
+Worker death: the scheduler announces it on the dead worker's own topic (its address) with the
+tasks that were running there; the client subscribes to every worker's topic it knows of and to
+that of each worker an attempt reports from. (Not to the "all" topic: in distributed 2026.8 a
+broadcast scatter logs WorkerState objects there, which cannot be sent to a subscriber.) A trial whose attempt had already sent events ends `interrupted` (its epochs so far are
+kept, the study reruns it on resume) and its future is cancelled, so Dask's automatic retry
+never adds a second copy of those epochs; a trial that had sent nothing is left to Dask's retry.
+Every event carries its attempt id, and only the first attempt's events are ever forwarded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import queue
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from runs.events import BatchProgress, Event, RunFinished
+from runs.study_executor import TrialEvent
+from runs.study_spec import Trial
+
+INSTALL_HINT = "pip install -e '.[dask]'"
+CONNECT_TIMEOUT_S = 5.0
+"""How long to try reaching a scheduler before giving up (Dask's own default is 30 s)."""
+
+MAX_LOCAL_WORKERS = 256
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:]+:\d+$")
+
+
+class DaskNotInstalledError(RuntimeError):
+    """`--dask` was given but dask[distributed] is not installed (a usage problem: exit 2)."""
+
+
+class DaskSpecError(ValueError):
+    """The `--dask` value is neither `local`, `local:N` nor a scheduler address (exit 2)."""
+
+
+class SchedulerUnreachableError(RuntimeError):
+    """No scheduler answered at the address within the connect timeout (exit 1, nothing recorded)."""
+
+
+def parse_dask_spec(text: str) -> tuple[str, Any]:
+    """('local', workers) for `local` / `local:N`, ('address', address) for a scheduler address.
+
+    Raises:
+        DaskSpecError: naming the value and what is expected.
+    """
+    value = text.strip()
+    if value == "local":
+        return "local", os.cpu_count() or 1
+    if value.startswith("local:"):
+        count = value.removeprefix("local:")
+        if not count.isdigit() or not 1 <= int(count) <= MAX_LOCAL_WORKERS:
+            raise DaskSpecError(
+                f"--dask {text!r}: the worker count must be a whole number from 1 to {MAX_LOCAL_WORKERS} (local:N)"
+            )
+        return "local", int(count)
+    if not _ADDRESS.match(value):
+        raise DaskSpecError(
+            f"--dask {text!r}: expected a scheduler address such as tcp://host:8786, or local, or local:N"
+        )
+    return "address", value if "://" in value else f"tcp://{value}"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise DaskNotInstalledError(
+            f"--dask needs Dask distributed, which is not installed; install it with: {INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+def make_executor(spec: str, *, worker_env: dict[str, str] | None = None) -> "DaskExecutor":
+    """The executor for a `--dask` value: connect to the scheduler, or start a LocalCluster.
+
+    Call it before recording anything: it fails fast when the cluster cannot be used.
+
+    Raises:
+        DaskSpecError, DaskNotInstalledError: bad usage (exit 2).
+        SchedulerUnreachableError: the address did not answer (exit 1).
+    """
+    kind, value = parse_dask_spec(spec)
+    distributed = _distributed()
+    if kind == "local":
+        return DaskExecutor.start_local(value, worker_env=worker_env, distributed=distributed)
+    return DaskExecutor.connect(value, distributed=distributed)
+
+
+@dataclass
+class _Submission:
+    """One submitted trial: which attempt is forwarded and how many of its events already were."""
+
+    trial_key: str
+    future: Any
+    attempt: str | None = None
+    worker: str | None = None
+    forwarded: int = 0
+    done: bool = False
+
+
+@dataclass
+class EventCost:
+    """Client CPU time spent on streamed trial events: receiving (loop thread) plus forwarding.
+
+    CPU time of the thread doing the work (`time.thread_time`), so waiting for the GIL held by
+    another thread is not counted as cost; Dask's own decoding before the handler is not in it
+    either (bench/bench_study.py also reports the client's whole CPU time per epoch event).
+    """
+
+    events: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_event_ms(self) -> float:
+        return 1000 * self.seconds / self.events if self.events else 0.0
+
+
+class DaskExecutor:
+    """TrialExecutor over a Dask client; see the module docstring for data, events and worker death."""
+
+    def __init__(self, client: Any, *, cluster: Any = None) -> None:
+        from runs.dask_trial import run_attempt
+
+        self._run_attempt = run_attempt
+        self._distributed = _distributed()
+        self.client = client
+        self._cluster = cluster
+        self.workers = max(1, sum(client.nthreads().values()))
+        token = uuid.uuid4().hex[:12]
+        self._topic = f"mnist-tui-trials-{token}"
+        self._cancel_name = f"mnist-tui-cancel-{token}"
+        self._cancel_event = self._distributed.Event(self._cancel_name, client=client)
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._subs: dict[str, _Submission] = {}
+        self._datasets: dict[tuple[str, str | None], Any] = {}
+        self.cost = EventCost()
+        self._cost_lock = threading.Lock()
+        self._worker_topics: set[str] = set()
+        client.subscribe_topic(self._topic, self._on_trial_message)
+        for address in client.nthreads():
+            self._watch_worker(address)
+
+    # -- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, address: str, *, timeout: float = CONNECT_TIMEOUT_S, distributed: Any = None) -> "DaskExecutor":
+        """Connect to the scheduler at `address` (tcp://host:8786)."""
+        distributed = distributed or _distributed()
+        try:
+            client = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as error:
+            raise SchedulerUnreachableError(
+                f"cannot reach the Dask scheduler at {address} within {timeout:g} s: {error}"
+            ) from None
+        if not client.nthreads():
+            client.close()
+            raise SchedulerUnreachableError(f"the Dask scheduler at {address} has no workers")
+        return cls(client)
+
+    @classmethod
+    def start_local(
+        cls, workers: int, *, worker_env: dict[str, str] | None = None, distributed: Any = None
+    ) -> "DaskExecutor":
+        """Start a LocalCluster of `workers` processes, one thread and one BLAS thread each.
+
+        The nanny already sets OMP/MKL/OPENBLAS_NUM_THREADS=1 in every worker (Dask's
+        `distributed.nanny.pre-spawn-environ`); `worker_env` adds variables (tests use it to
+        give workers no data folder).
+        """
+        import logging
+
+        distributed = distributed or _distributed()
+        env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **(worker_env or {})}
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            env=env,
+        )
+        client = distributed.Client(cluster, set_as_default=False)
+        return cls(client, cluster=cluster)
+
+    # -- TrialExecutor --------------------------------------------------------------------------
+
+    def submit(self, trial: Trial) -> None:
+        """Queue `trial` on the cluster (its data is scattered on first use of that dataset)."""
+        config = trial.config.to_dict()
+        key = f"mnist-tui-trial-{uuid.uuid4().hex}"
+        try:
+            dataset = self._dataset(config["data"]["dataset"], config["data"].get("data_dir"))
+        except Exception as error:  # noqa: BLE001 - DataError: reported like a worker's data failure
+            future = None
+            self._subs[key] = _Submission(trial.key, future, done=True)
+            self._inbox.put(("failed", key, str(error)))
+            return
+        future = self.client.submit(
+            self._run_attempt, config, dataset, self._topic, self._cancel_name, key, key=key, pure=False
+        )
+        self._subs[key] = _Submission(trial.key, future)
+        future.add_done_callback(lambda _f, key=key: self._inbox.put(("done", key)))
+
+    def events(self, timeout: float) -> list[TrialEvent]:
+        """Every trial event that arrived, waiting up to `timeout` seconds for the first one."""
+        try:
+            items = [self._inbox.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                items.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        out: list[TrialEvent] = []
+        for item in items:
+            kind = item[0]
+            if kind == "log":
+                started = time.thread_time()
+                self._on_event(item[1], out)
+                self._count(time.thread_time() - started, 0)
+            elif kind == "removed":
+                self._on_worker_removed(item[1], item[2], out)
+            elif kind == "done":
+                self._on_done(self._subs[item[1]], out)
+            elif kind == "failed":
+                out.append(TrialEvent(self._subs[item[1]].trial_key, RunFinished(None, "failed", item[2])))
+        return out
+
+    def cancel(self) -> None:
+        """Running trials stop after their batch (each ends `cancelled`); queued ones are dropped silently.
+
+        "Queued" means no event of it has arrived: should it have just started on a worker, the
+        cluster-wide Event stops it after one batch and its events are dropped, so the runner,
+        which saw no RunStarted, rightly knows it as never started.
+        """
+        self._cancel_event.set()
+        for sub in self._subs.values():
+            if not sub.done and sub.attempt is None:
+                sub.done = True
+                if sub.future is not None:
+                    sub.future.cancel()
+
+    def running(self) -> dict[str, str]:
+        """trial key -> address of the worker its forwarded attempt runs on (trials that have started)."""
+        return {s.trial_key: s.worker for s in self._subs.values() if not s.done and s.worker is not None}
+
+    def close(self) -> None:
+        """Stop everything still queued or running and disconnect (and stop the LocalCluster if ours)."""
+        try:
+            for topic in [self._topic, *self._worker_topics]:
+                self.client.unsubscribe_topic(topic)
+        except Exception:  # noqa: BLE001 - closing after the scheduler went away
+            pass
+        pending = [s.future for s in self._subs.values() if s.future is not None and not s.future.done()]
+        try:
+            self._cancel_event.set()  # also answers the cancel watchers' pending waits before shutdown
+            if pending:
+                self.client.cancel(pending)
+            self._cancel_event.clear()
+        except Exception:  # noqa: BLE001
+            pass
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- handlers (the client's event-loop thread: only queue the message) ---------------------
+
+    def _on_trial_message(self, event: tuple[float, dict[str, Any]]) -> None:
+        started = time.thread_time()
+        self._inbox.put(("log", event[1]))
+        self._count(time.thread_time() - started, 1)
+
+    def _watch_worker(self, address: str) -> None:
+        """Subscribe to `address`'s topic, where the scheduler says when that worker is removed."""
+        if address in self._worker_topics:
+            return
+        self._worker_topics.add(address)
+
+        def on_message(event: tuple[float, dict[str, Any]]) -> None:
+            message = event[1]
+            if isinstance(message, dict) and message.get("action") == "remove-worker":
+                self._inbox.put(("removed", address, set(message.get("processing-tasks") or ())))
+
+        self.client.subscribe_topic(address, on_message)
+
+    def _count(self, seconds: float, events: int) -> None:
+        with self._cost_lock:
+            self.cost.seconds += seconds
+            self.cost.events += events
+
+    # -- forwarding (the caller's thread) -------------------------------------------------------
+
+    def _on_event(self, message: dict[str, Any], out: list[TrialEvent]) -> None:
+        sub = self._subs.get(message["s"])
+        if sub is None or sub.done:
+            return
+        if sub.attempt is None:
+            sub.attempt, sub.worker = message["a"], message["w"]
+            self._watch_worker(sub.worker)
+        elif message["a"] != sub.attempt:  # a second attempt: the first one's worker is gone
+            self._interrupt(sub, f"its Dask worker {sub.worker} stopped answering; Dask started it again", out)
+            return
+        event = pickle.loads(message["e"])
+        if not isinstance(event, BatchProgress):
+            sub.forwarded += 1
+        out.append(TrialEvent(sub.trial_key, event))
+
+    def _on_worker_removed(self, worker: str | None, keys: set[str], out: list[TrialEvent]) -> None:
+        for key in keys:
+            sub = self._subs.get(key)
+            if sub is not None and not sub.done and sub.attempt is not None and sub.worker == worker:
+                self._interrupt(sub, f"its Dask worker {worker} died during the trial", out)
+
+    def _interrupt(self, sub: _Submission, reason: str, out: list[TrialEvent]) -> None:
+        """End `sub` as interrupted and stop Dask from running it again (its epochs so far stay)."""
+        sub.done = True
+        sub.future.cancel()
+        out.append(TrialEvent(sub.trial_key, RunFinished(None, "interrupted", reason)))
+
+    def _on_done(self, sub: _Submission, out: list[TrialEvent]) -> None:
+        if sub.done:
+            return
+        future = sub.future
+        if future.status == "finished":
+            result = future.result()
+            if sub.attempt is not None and result.attempt != sub.attempt:
+                self._interrupt(sub, f"its Dask worker {sub.worker} was lost; another worker finished it", out)
+                return
+            for event in result.events[sub.forwarded:]:  # live events still in flight: not lost
+                out.append(TrialEvent(sub.trial_key, event))
+            sub.done = True
+            out.append(TrialEvent(sub.trial_key, result.finished))
+            return
+        sub.done = True
+        if future.status == "cancelled":  # not by us (we mark those done first): the cluster lost it
+            finished = RunFinished(None, "interrupted", "the Dask scheduler dropped the trial")
+        else:
+            error = future.exception()
+            if isinstance(error, self._distributed.KilledWorker):
+                finished = RunFinished(None, "interrupted", f"Dask workers kept dying while running it ({error})")
+            else:
+                finished = RunFinished(None, "failed", f"on the Dask cluster: {type(error).__name__}: {error}")
+        out.append(TrialEvent(sub.trial_key, finished))
+
+    def _dataset(self, name: str, data_dir: str | None) -> Any:
+        """The scattered dataset (future) for (name, data_dir): loaded and verified here once."""
+        key = (name, data_dir)
+        if key not in self._datasets:
+            from data.loader import load_dataset
+            import numpy as np
+
+            dataset = load_dataset(name, data_dir)
+            plain = dataclasses.replace(  # plain ndarray views of the verified memory maps
+                dataset,
+                **{role: np.asarray(getattr(dataset, role)) for role in
+                   ("train_images", "train_labels", "test_images", "test_labels")},
+            )
+            self._datasets[key] = self.client.scatter(plain, broadcast=True, hash=False)
+        return self._datasets[key]
