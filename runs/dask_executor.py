@@ -30,7 +30,6 @@ import os
 import pickle
 import queue
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -123,11 +122,11 @@ class _Submission:
 
 @dataclass
 class EventCost:
-    """Client CPU time spent on streamed trial events: receiving (loop thread) plus forwarding.
+    """Client CPU time spent on streamed trial events, in the Dask client's event-loop thread.
 
-    CPU time of the thread doing the work (`time.thread_time`), so waiting for the GIL held by
-    another thread is not counted as cost; Dask's own decoding before the handler is not in it
-    either (bench/bench_study.py also reports the client's whole CPU time per epoch event).
+    `time.thread_time` of the handler that receives each message (the forwarding, in the caller's
+    thread, is measured by whoever calls `events()`: bench/bench_study.py), so waiting for the
+    GIL is not counted; Dask's own decoding before the handler is not in it either.
     """
 
     events: int = 0
@@ -157,7 +156,6 @@ class DaskExecutor:
         self._subs: dict[str, _Submission] = {}
         self._datasets: dict[tuple[str, str | None], Any] = {}
         self.cost = EventCost()
-        self._cost_lock = threading.Lock()
         self._worker_topics: set[str] = set()
         client.subscribe_topic(self._topic, self._on_trial_message)
         for address in client.nthreads():
@@ -240,9 +238,7 @@ class DaskExecutor:
         for item in items:
             kind = item[0]
             if kind == "log":
-                started = time.thread_time()
                 self._on_event(item[1], out)
-                self._count(time.thread_time() - started, 0)
             elif kind == "removed":
                 self._on_worker_removed(item[1], item[2], out)
             elif kind == "done":
@@ -299,7 +295,8 @@ class DaskExecutor:
     def _on_trial_message(self, event: tuple[float, dict[str, Any]]) -> None:
         started = time.thread_time()
         self._inbox.put(("log", event[1]))
-        self._count(time.thread_time() - started, 1)
+        self.cost.seconds += time.thread_time() - started  # only this thread writes it
+        self.cost.events += 1
 
     def _watch_worker(self, address: str) -> None:
         """Subscribe to `address`'s topic, where the scheduler says when that worker is removed."""
@@ -313,11 +310,6 @@ class DaskExecutor:
                 self._inbox.put(("removed", address, set(message.get("processing-tasks") or ())))
 
         self.client.subscribe_topic(address, on_message)
-
-    def _count(self, seconds: float, events: int) -> None:
-        with self._cost_lock:
-            self.cost.seconds += seconds
-            self.cost.events += events
 
     # -- forwarding (the caller's thread) -------------------------------------------------------
 

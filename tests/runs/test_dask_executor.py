@@ -115,7 +115,6 @@ def test_trials_complete_with_each_epoch_arriving_before_the_trial_ends(executor
         assert finished.status == "completed" and finished.model_npz  # the model file travels back as bytes
         first_epoch_batch = next(n for n, e in where if isinstance(e, EpochDone))
         assert first_epoch_batch < where[-1][0], "epoch 1 came only with the trial's end, not live"
-    assert executor.cost.events >= 15 and executor.cost.per_event_ms < 1.0
 
 
 def test_workers_cannot_load_data_yet_trials_run(executor):
