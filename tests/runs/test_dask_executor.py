@@ -60,9 +60,9 @@ def cluster(empty_worker_env: dict[str, str]):
 
 @pytest.fixture
 def executor(cluster):
-    client = distributed.Client(cluster, set_as_default=False)
-    client.wait_for_workers(2, timeout=60)  # a worker killed by an earlier test is restarted by its nanny
-    ex = DaskExecutor(client)
+    """An executor connected by address, as `--dask tcp://host:8786` does (the cluster stays up)."""
+    ex = DaskExecutor.connect(cluster.scheduler_address)
+    ex.client.wait_for_workers(2, timeout=60)  # a worker killed by an earlier test is restarted by its nanny
     yield ex
     ex.close()
 

@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nn_core.config import ConfigError
+from runs.dask_executor import DaskNotInstalledError, DaskSpecError, SchedulerUnreachableError, make_executor
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
 from runs.study_estimate import study_seconds
@@ -115,21 +116,12 @@ def _duration(seconds: float | None) -> str:
 
 
 def _executor(args: argparse.Namespace) -> Any:
-    """The executor the flags ask for; raises StoreError-like RuntimeError with a user message."""
+    """The executor the flags ask for (runs.dask_executor.make_executor raises with a user message)."""
     if args.dask:
-        try:
-            from runs.dask_executor import DaskExecutor
-        except ImportError as error:
-            raise ExecutorUnavailable(
-                f"--dask needs the Dask extra ({error}); install it with: pip install -e '.[dask]'") from None
-        return DaskExecutor(args.dask)
+        return make_executor(args.dask)
     from runs.local_executor import LocalPoolExecutor
 
     return LocalPoolExecutor(args.workers)
-
-
-class ExecutorUnavailable(Exception):
-    """The executor cannot start (a missing extra, an unreachable scheduler); str() is the message."""
 
 
 def _open(command: str) -> RunStore | int:
@@ -200,12 +192,14 @@ def resume_command(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials: list, existing: StudyRecord | None) -> int:
     command = "study run" if existing is None or getattr(args, "study_command", "") == "run" else "study resume"
     if trials:
-        error = _check_data(trials[0].config) if not args.dask else None
+        error = _check_data(trials[0].config)  # with --dask too: the client loads and scatters the data
         if error:
             return common.failure(command, error)
     try:
         executor = _executor(args)
-    except ExecutorUnavailable as error:
+    except (DaskSpecError, DaskNotInstalledError) as error:
+        return common.usage_error(command, str(error))
+    except SchedulerUnreachableError as error:
         return common.failure(command, str(error))
     except Exception as error:  # noqa: BLE001 - e.g. a scheduler that cannot be reached: nothing is recorded
         return common.failure(command, f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error))
