@@ -14,13 +14,15 @@ Live events: workers publish with `Worker.log_event` on a topic this client subs
 (`Client.subscribe_topic`): fire-and-forget on the worker's batched stream, ordered per worker,
 and a supported API (distributed.Queue is marked experimental; the pub/sub module is gone).
 
-Worker death: the scheduler announces it on the dead worker's own topic (its address) with the
-tasks that were running there; the client subscribes to every worker's topic it knows of and to
-that of each worker an attempt reports from. (Not to the "all" topic: in distributed 2026.8 a
-broadcast scatter logs WorkerState objects there, which cannot be sent to a subscriber.) A trial whose attempt had already sent events ends `interrupted` (its epochs so far are
-kept, the study reruns it on resume) and its future is cancelled, so Dask's automatic retry
-never adds a second copy of those epochs; a trial that had sent nothing is left to Dask's retry.
-Every event carries its attempt id, and only the first attempt's events are ever forwarded.
+Worker death: the scheduler announces it on the dead worker's own topic (its address), naming
+the tasks that were running there; the client subscribes to the topic of every worker it knows
+of and of each worker an attempt reports from. (Not to the "all" topic: in distributed 2026.8 a
+broadcast scatter logs WorkerState objects there, which cannot be sent to a subscriber.) A
+trial whose attempt had already sent events ends `interrupted` (its epochs so far are kept; the
+runner reruns it) and its future is cancelled, so Dask's automatic retry never adds a second
+copy of those epochs; a trial that had sent nothing is left to Dask's retry. Every event
+carries its attempt id, and only the first attempt's events are ever forwarded: should the
+death notice be missed, the second attempt's first event (or result) ends the trial instead.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ import queue
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from runs.events import BatchProgress, Event, RunFinished
+from runs.events import BatchProgress, RunFinished
 from runs.study_executor import TrialEvent
 from runs.study_spec import Trial
 
@@ -146,7 +148,9 @@ class DaskExecutor:
         self._run_attempt = run_attempt
         self._distributed = _distributed()
         self.client = client
+        self.address = client.scheduler.address
         self._cluster = cluster
+        self._closed = False
         self.workers = max(1, sum(client.nthreads().values()))
         token = uuid.uuid4().hex[:12]
         self._topic = f"mnist-tui-trials-{token}"
@@ -173,9 +177,13 @@ class DaskExecutor:
             raise SchedulerUnreachableError(
                 f"cannot reach the Dask scheduler at {address} within {timeout:g} s: {error}"
             ) from None
-        if not client.nthreads():
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
             client.close()
-            raise SchedulerUnreachableError(f"the Dask scheduler at {address} has no workers")
+            raise SchedulerUnreachableError(
+                f"the Dask scheduler at {address} has no workers (none joined within {timeout:g} s)"
+            ) from None
         return cls(client)
 
     @classmethod
@@ -197,7 +205,7 @@ class DaskExecutor:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
             silence_logs=logging.ERROR,
             env=env,
         )
@@ -266,7 +274,10 @@ class DaskExecutor:
         return {s.trial_key: s.worker for s in self._subs.values() if not s.done and s.worker is not None}
 
     def close(self) -> None:
-        """Stop everything still queued or running and disconnect (and stop the LocalCluster if ours)."""
+        """Stop everything still queued or running and disconnect (and stop the LocalCluster if ours); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             for topic in [self._topic, *self._worker_topics]:
                 self.client.unsubscribe_topic(topic)
@@ -280,9 +291,11 @@ class DaskExecutor:
             self._cancel_event.clear()
         except Exception:  # noqa: BLE001
             pass
-        self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        try:
+            self.client.close()
+        finally:
+            if self._cluster is not None:
+                self._cluster.close()
 
     def __enter__(self) -> "DaskExecutor":
         return self
@@ -356,7 +369,11 @@ class DaskExecutor:
             return
         sub.done = True
         if future.status == "cancelled":  # not by us (we mark those done first): the cluster lost it
-            finished = RunFinished(None, "interrupted", "the Dask scheduler dropped the trial")
+            if self.client.status not in ("running", "connecting"):
+                reason = f"the connection to the Dask scheduler at {self.address} was lost"
+            else:
+                reason = f"the Dask scheduler at {self.address} dropped the trial"
+            finished = RunFinished(None, "interrupted", reason)
         else:
             error = future.exception()
             if isinstance(error, self._distributed.KilledWorker):

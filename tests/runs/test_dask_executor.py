@@ -53,7 +53,7 @@ def cluster(empty_worker_env: dict[str, str]):
 
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR, env=empty_worker_env,
+        dashboard_address=":0", silence_logs=logging.ERROR, env=empty_worker_env,
     ) as local:
         yield local
 
@@ -118,11 +118,11 @@ def test_trials_complete_with_each_epoch_arriving_before_the_trial_ends(executor
 
 
 def test_workers_cannot_load_data_yet_trials_run(executor):
-    def try_load() -> str:
+    def try_load() -> str:  # every source but system folders (those are the machine's, not the env's)
         from data.loader import load_dataset
 
         try:
-            load_dataset("mnist", timeout=2.0)
+            load_dataset("mnist", timeout=2.0, system_roots=())
         except Exception as error:  # noqa: BLE001
             return type(error).__name__
         return "loaded"
@@ -249,6 +249,12 @@ def test_an_unreachable_scheduler_is_a_clear_error_naming_it():
     address = f"tcp://127.0.0.1:{_free_port()}"
     with pytest.raises(SchedulerUnreachableError, match=f"cannot reach the Dask scheduler at {address}"):
         DaskExecutor.connect(address, timeout=1.0)
+
+
+def test_a_scheduler_without_workers_is_refused_before_anything_is_submitted():
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+        with pytest.raises(SchedulerUnreachableError, match=f"{empty.scheduler_address} has no workers"):
+            DaskExecutor.connect(empty.scheduler_address, timeout=1.0)
 
 
 @pytest.mark.parametrize("text, expected", [
