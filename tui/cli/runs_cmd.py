@@ -135,7 +135,8 @@ def show_run(args: argparse.Namespace) -> int:
         if run.message:
             console.print(f"message: {run.message}")
         if run.study_id is not None:
-            console.print(Text(f"study {run.study_id}, trial {run.trial_key} (see `mnist-tui study show {run.study_id}`)"))
+            key = "".join(c if c.isprintable() else "\ufffd" for c in str(run.trial_key))
+            console.print(Text(f"study {run.study_id}, trial {key} (see `mnist-tui study show {run.study_id}`)"))
         source = run.dataset.get("source", {})
         console.print(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
                       f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"
