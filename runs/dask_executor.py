@@ -28,6 +28,7 @@ death notice be missed, the second attempt's first event (or result) ends the tr
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import pickle
 import queue
@@ -45,6 +46,7 @@ INSTALL_HINT = "pip install -e '.[dask]'"
 CONNECT_TIMEOUT_S = 5.0
 """How long to try reaching a scheduler before giving up (Dask's own default is 30 s)."""
 
+CLOSE_TIMEOUT_S = 2.0
 MAX_LOCAL_WORKERS = 256
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:]+:\d+$")
 
@@ -105,6 +107,12 @@ def make_executor(spec: str, *, worker_env: dict[str, str] | None = None) -> "Da
     """
     kind, value = parse_dask_spec(spec)
     distributed = _distributed()
+    # Dask logs every lost connection with a traceback on stderr, which would garble the dashboard
+    # and break the command line's "a clear message, never a traceback"; the executor reports each
+    # such event itself (the trial's message, or an error raised here).
+    for name in ["distributed", *logging.root.manager.loggerDict]:  # Dask's config sets some children's levels
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     if kind == "local":
         return DaskExecutor.start_local(value, worker_env=worker_env, distributed=distributed)
     return DaskExecutor.connect(value, distributed=distributed)
@@ -196,8 +204,6 @@ class DaskExecutor:
         `distributed.nanny.pre-spawn-environ`); `worker_env` adds variables (tests use it to
         give workers no data folder).
         """
-        import logging
-
         distributed = distributed or _distributed()
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **(worker_env or {})}
         cluster = distributed.LocalCluster(
@@ -206,7 +212,7 @@ class DaskExecutor:
             processes=True,
             host="127.0.0.1",
             dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,
             env=env,
         )
         client = distributed.Client(cluster, set_as_default=False)
@@ -278,21 +284,21 @@ class DaskExecutor:
         if self._closed:
             return
         self._closed = True
+        if self.client.status == "running":  # else every call below would wait out the reconnect timeout
+            pending = [s.future for s in self._subs.values() if s.future is not None and not s.future.done()]
+            try:
+                for topic in [self._topic, *self._worker_topics]:
+                    self.client.unsubscribe_topic(topic)
+                self._cancel_event.set()  # also answers the cancel watchers' pending waits before shutdown
+                if pending:
+                    self.client.cancel(pending)
+                self._cancel_event.clear()
+            except Exception:  # noqa: BLE001 - the scheduler went away meanwhile
+                pass
         try:
-            for topic in [self._topic, *self._worker_topics]:
-                self.client.unsubscribe_topic(topic)
-        except Exception:  # noqa: BLE001 - closing after the scheduler went away
+            self.client.close(timeout=CLOSE_TIMEOUT_S)  # not the reconnect timeout when the scheduler is gone
+        except Exception:  # noqa: BLE001 - TimeoutError, or the connection already broke
             pass
-        pending = [s.future for s in self._subs.values() if s.future is not None and not s.future.done()]
-        try:
-            self._cancel_event.set()  # also answers the cancel watchers' pending waits before shutdown
-            if pending:
-                self.client.cancel(pending)
-            self._cancel_event.clear()
-        except Exception:  # noqa: BLE001
-            pass
-        try:
-            self.client.close()
         finally:
             if self._cluster is not None:
                 self._cluster.close()
@@ -369,7 +375,7 @@ class DaskExecutor:
             return
         sub.done = True
         if future.status == "cancelled":  # not by us (we mark those done first): the cluster lost it
-            if self.client.status not in ("running", "connecting"):
+            if self.client.status != "running":  # reconnecting, or given up
                 reason = f"the connection to the Dask scheduler at {self.address} was lost"
             else:
                 reason = f"the Dask scheduler at {self.address} dropped the trial"

@@ -239,6 +239,44 @@ def test_a_study_reruns_the_trial_whose_worker_was_killed_and_records_it_once(ex
         assert [e["epoch"] for e in run.epochs] == list(range(1, 13)), (run.trial_key, run.epochs)
 
 
+@pytest.fixture
+def separate_cluster(empty_worker_env: dict[str, str]):
+    """A scheduler and one worker as separate processes (`dask scheduler`, `dask worker`), as on real machines."""
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
+                                  "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nworkers", "1", "--nthreads", "1",
+                               "--no-dashboard"], env={**os.environ, **empty_worker_env}, **quiet)
+    try:
+        yield address, scheduler
+    finally:
+        for process in (worker, scheduler):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def test_a_scheduler_killed_mid_study_ends_its_trials_interrupted_naming_it(separate_cluster):
+    address, scheduler = separate_cluster
+    ex = DaskExecutor.connect(address, timeout=60.0)  # waits for the processes to come up
+    try:
+        ex.submit(_trial("running", epochs=200))
+        ex.submit(_trial("queued", epochs=2))
+
+        def kill_on_first_epoch(item) -> None:
+            if isinstance(item.event, EpochDone) and scheduler.poll() is None:
+                scheduler.kill()
+
+        events = [item for batch in _collect(ex, 2, on_event=kill_on_first_epoch) for item in batch]
+    finally:
+        ex.close()
+    finals = {i.trial_key: i.event for i in events if isinstance(i.event, RunFinished)}
+    assert set(finals) == {"running", "queued"}
+    for final in finals.values():
+        assert final.status == "interrupted" and f"scheduler at {address}" in final.message, final
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
