@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runs.events import BatchProgress, RunFinished
-from runs.study_executor import TrialEvent
+from runs.study_executor import ExecutorError, TrialEvent
 from runs.study_spec import Trial
 
 INSTALL_HINT = "pip install -e '.[dask]'"
@@ -51,7 +51,7 @@ MAX_LOCAL_WORKERS = 256
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:]+:\d+$")
 
 
-class DaskNotInstalledError(RuntimeError):
+class DaskNotInstalledError(ExecutorError):
     """`--dask` was given but dask[distributed] is not installed (a usage problem: exit 2)."""
 
 
@@ -59,7 +59,7 @@ class DaskSpecError(ValueError):
     """The `--dask` value is neither `local`, `local:N` nor a scheduler address (exit 2)."""
 
 
-class SchedulerUnreachableError(RuntimeError):
+class SchedulerUnreachableError(ExecutorError):
     """No scheduler answered at the address within the connect timeout (exit 1, nothing recorded)."""
 
 
@@ -206,15 +206,18 @@ class DaskExecutor:
         """
         distributed = distributed or _distributed()
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **(worker_env or {})}
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
-            silence_logs=logging.CRITICAL,
-            env=env,
-        )
+        try:
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
+                silence_logs=logging.CRITICAL,
+                env=env,
+            )
+        except Exception as error:  # noqa: BLE001 - e.g. no free port, or workers that fail to start
+            raise ExecutorError(f"cannot start a Dask LocalCluster of {workers} workers: {error}") from None
         client = distributed.Client(cluster, set_as_default=False)
         return cls(client, cluster=cluster)
 

@@ -117,7 +117,7 @@ def summarize(study: Any, runs: list[Any], trials: list[Trial] | None = None) ->
     `trials` (the spec's expansion) may be passed to avoid expanding the spec again on every call.
     """
     spec = study.study_spec
-    trials = trials if trials is not None else spec.trials()
+    trials = trials if trials is not None else study.expand_trials()
     by_key = {r.trial_key: r for r in runs if r.trial_key is not None}
     groups: dict[str, list[Trial]] = {}
     for trial in trials:

@@ -7,6 +7,8 @@ import signal
 import threading
 import time
 
+import pytest
+
 from nn_core.config import ModelConfig, TrainConfig
 from nn_core.model_io import load_model
 from runs.config import DataConfig, RunConfig
@@ -149,3 +151,40 @@ def test_cancel_stops_running_trials_after_their_batch_and_the_study_resumes(mni
         assert 1 <= len(runs) <= 2 and {r.status for r in runs} <= {"cancelled"}  # queued trials never started
         assert all(len(r.epochs) < 30 for r in runs)
 
+
+
+def test_progress_counts_trials_and_the_eta_falls_to_zero(mnist_tui_home):
+    progress = []
+    with RunStore.open() as store:
+        run_study(store, _new_study(store), ScriptedExecutor({}), on_event=lambda e: progress.append(e.progress))
+    first, last = progress[0], progress[-1]
+    assert (first.total, first.done, first.running, first.queued) == (4, 0, 0, 4) and first.eta_seconds > 0
+    assert (last.done, last.running, last.queued, last.eta_seconds) == (4, 0, 0, 0)
+    # After the first epoch (measured 0.1 s) the ETA is rescaled to measured time:
+    # 7 epochs left of 4 trials x 2 epochs, at 0.1 s each, on 2 workers.
+    after_first_epoch = progress[2]
+    assert after_first_epoch.done == 0 and after_first_epoch.eta_seconds == pytest.approx(7 * 0.1 / 2)
+    assert max(p.running for p in progress) == 1
+
+
+def test_a_study_process_streams_events_and_can_be_cancelled(mnist_tui_home):
+    from runs.study_process import StudyProcess
+    from runs.study_runner import StudyEvent, StudyOutcome
+
+    spec = StudySpec(base=RunConfig(data=DataConfig(limit=2000), model=ModelConfig(hidden_sizes=(16,)),
+                                    train=TrainConfig(epochs=30, batch_size=8)).to_dict(),
+                     vary={"optimizer": ["sgd", "momentum"]})
+    with RunStore.open() as store:
+        study_id = _new_study(store, spec)
+    process = StudyProcess(study_id, workers=2)
+    process.start()
+    seen = []
+    for item in process.events():
+        seen.append(item)
+        if isinstance(item, StudyEvent) and isinstance(item.event, EpochDone):
+            process.cancel()
+    assert process.join(timeout=30) == 0
+    assert isinstance(seen[-1], StudyOutcome) and seen[-1].status == "cancelled"
+    with RunStore.open() as store:
+        runs = study_runs(store, study_id)
+        assert runs and all(r.status == "cancelled" and r.owner.pid != os.getpid() for r in runs)

@@ -38,6 +38,8 @@ def test_random_search_draws_the_same_points_for_the_same_seed_inside_the_range(
         return [t.key for t in spec.trials()]
 
     assert keys(1) == keys(1) and keys(1) != keys(2)
+    lrs = [float(k.split()[0].removeprefix("lr=")) for k in keys(1)]
+    assert all(0.001 <= lr <= 0.3 and lr == float(f"{lr:.4g}") for lr in lrs) and len(set(lrs)) == 6
     spec = StudySpec(base=BASE, ranges={"batch-size": Range.parse("batch-size", "int:8..16")}, random=20)
     assert all(8 <= t.config.train.batch_size <= 16 for t in spec.trials())
 
@@ -57,6 +59,8 @@ def test_fingerprint_ignores_the_name_but_not_the_question():
     ({"vary": {"hidden-layers": [0], "hidden-sizes": [[8]]}}, "set the same thing"),
     ({"seeds": [1, 1]}, "--seeds: seed 1 is listed twice"),
     ({"ranges": {"lr": Range("log", 0.001, 0.1)}}, "needs --random N"),
+    ({"ranges": {"epochs": Range("lin", 1, 5)}, "random": 3}, "expected an int:low..high range"),
+    ({"ranges": {"optimizer": Range("lin", 1, 5)}, "random": 3}, "a range is only possible for"),
 ])
 def test_bad_specs_are_refused_naming_the_option(kwargs, message):
     with pytest.raises(SpecError, match=message.replace("(", r"\(")):

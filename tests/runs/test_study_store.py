@@ -69,14 +69,26 @@ def test_the_same_spec_finds_the_same_study_and_unknown_ids_are_refused(mnist_tu
             get_study(store, 99)
 
 
-def test_a_study_whose_process_died_reads_interrupted_and_can_be_claimed(mnist_tui_home):
-    code = ("from runs.store import RunStore; from runs.study_store import create_study; "
-            "from runs.study_spec import StudySpec; import json, sys; "
-            "s = RunStore.open(); print(create_study(s, StudySpec.from_dict(json.loads(sys.argv[1])), 2))")
+CLAIM = ("from runs.store import RunStore; from runs.study_store import create_study, claim_study; "
+         "from runs.study_spec import StudySpec; import json, sys, time; s = RunStore.open(); "
+         "i = create_study(s, StudySpec.from_dict(json.loads(sys.argv[1])), 2); claim_study(s, i); "
+         "print(i, flush=True); time.sleep(float(sys.argv[2]))")
+
+
+def test_a_study_is_run_by_one_process_and_reads_interrupted_when_it_died(mnist_tui_home):
     import json
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(SPEC.to_dict())], capture_output=True, text=True,
-                         check=True)
-    study_id = int(out.stdout)
+
+    owner = subprocess.Popen([sys.executable, "-c", CLAIM, json.dumps(SPEC.to_dict()), "60"], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        study_id = int(owner.stdout.readline())
+        with RunStore.open() as store:
+            assert get_study(store, study_id).status == "running"
+            with pytest.raises(StoreError, match=f"study {study_id} is being run by another process"):
+                claim_study(store, study_id)
+    finally:
+        owner.kill()
+        owner.wait()
     with RunStore.open() as store:
         assert get_study(store, study_id).status == "interrupted"
         assert claim_study(store, study_id).status == "running"

@@ -83,7 +83,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config,
+        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key,
     }
 
 

@@ -27,12 +27,13 @@ from rich.table import Table
 from rich.text import Text
 
 from nn_core.config import ConfigError
-from runs.dask_executor import DaskNotInstalledError, DaskSpecError, SchedulerUnreachableError, make_executor
+from runs.dask_executor import DaskNotInstalledError, DaskSpecError, make_executor
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
 from runs.study_estimate import study_seconds
 from runs.study_results import StudyResults, summarize
-from runs.study_runner import StudyEvent, StudyOutcome, run_study
+from runs.study_executor import ExecutorError
+from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
@@ -116,7 +117,7 @@ def _duration(seconds: float | None) -> str:
 
 
 def _executor(args: argparse.Namespace) -> Any:
-    """The executor the flags ask for (runs.dask_executor.make_executor raises with a user message)."""
+    """The executor the flags ask for; raises runs.dask_executor's errors or ExecutorError with a user message."""
     if args.dask:
         return make_executor(args.dask)
     from runs.local_executor import LocalPoolExecutor
@@ -185,8 +186,11 @@ def resume_command(args: argparse.Namespace) -> int:
             study = get_study(store, args.study_id)
         except UnknownStudyError:
             return common.usage_error("study resume", f"argument ID: unknown study id {args.study_id} (see `mnist-tui study list`)")
-        spec = study.study_spec
-        return _execute(args, store, spec, spec.trials(), study)
+        try:
+            spec, trials = study.study_spec, study.expand_trials()
+        except StoreError as error:
+            return common.failure("study resume", plain(error))
+        return _execute(args, store, spec, trials, study)
 
 
 def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials: list, existing: StudyRecord | None) -> int:
@@ -197,17 +201,16 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
             return common.failure(command, error)
     try:
         executor = _executor(args)
-    except (DaskSpecError, DaskNotInstalledError) as error:
+    except (DaskSpecError, DaskNotInstalledError) as error:  # bad usage: exit 2
         return common.usage_error(command, str(error))
-    except SchedulerUnreachableError as error:
+    except ExecutorError as error:  # e.g. a scheduler that cannot be reached: exit 1, nothing recorded
         return common.failure(command, str(error))
-    except Exception as error:  # noqa: BLE001 - e.g. a scheduler that cannot be reached: nothing is recorded
-        return common.failure(command, f"{type(error).__name__}: {error}" if not str(error).startswith("cannot") else str(error))
     view = JsonView() if args.json else LineView()
     cancel = threading.Event()
     try:
         study_id = existing.id if existing is not None else create_study(store, spec, len(trials))
-        view.start(study_id, spec, trials, executor.workers, resumed=existing is not None)
+        left = pending_trials(store, study_id, trials)[0] if existing is not None else trials
+        view.start(study_id, spec, trials, left, executor.workers)
         with train_cmd.ctrl_c_cancels(cancel):
             outcome = run_study(store, study_id, executor, on_event=view.on_event, cancel=cancel)
     except KeyboardInterrupt:
@@ -245,14 +248,14 @@ class LineView:
     def __init__(self) -> None:
         self.console = common.stdout_console()
 
-    def start(self, study_id: int, spec: StudySpec, trials: list, workers: int, resumed: bool) -> None:
+    def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         configs = len({t.config_key for t in trials})
-        estimate = study_seconds([t.config for t in trials], workers)
-        verb = "continuing" if resumed else "starting"
+        estimate = study_seconds([t.config for t in left], workers)
+        todo = f"{len(left)} of them to run" if len(left) != len(trials) else "all to run"
         self.console.print(Text(
-            f"{verb} study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
-            f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}) on {workers} "
-            f"workers; estimated {_duration(estimate)} for all of them (from measured seconds per epoch)"))
+            f"study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
+            f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}), {todo} "
+            f"on {workers} workers; estimated {_duration(estimate)} (from measured seconds per epoch)"))
 
     def on_event(self, event: StudyEvent) -> None:
         if not isinstance(event.event, RunFinished):
@@ -277,9 +280,9 @@ def get_title(outcome: StudyOutcome) -> str:
 
 
 class JsonView:
-    def start(self, study_id: int, spec: StudySpec, trials: list, workers: int, resumed: bool) -> None:
-        _json({"event": "study", "study_id": study_id, "resumed": resumed, "trials": len(trials), "workers": workers,
-               "estimated_seconds": round(study_seconds([t.config for t in trials], workers), 1),
+    def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
+        _json({"event": "study", "study_id": study_id, "trials": len(trials), "to_run": len(left), "workers": workers,
+               "estimated_seconds": round(study_seconds([t.config for t in left], workers), 1),
                "spec": spec.to_dict()})
 
     def on_event(self, event: StudyEvent) -> None:
@@ -333,13 +336,14 @@ def show_results(console: Any, results: StudyResults, title: str) -> None:
     for option in options:
         widest = max((len(value_text(r.params.get(option, "-"))) for r in results.leaderboard), default=1)
         board.add_column(Text(plain(option)), overflow="fold", min_width=min(widest, 12))
-    for name in ("done", "val", "best val", "test", "s/ep", "p"):
+    wide = console.width >= 100  # best val is left out below 100 columns so the rest fits in 80
+    for name in ("done", "val", *(("best val",) if wide else ()), "test", "s/ep", "p"):
         board.add_column(name, justify="right", no_wrap=True)
     for row in results.leaderboard:
         mark = "★" if results.winner is row else ("~" if row.within_noise else "")
         values = [Text(plain(value_text(row.params[o])) if o in row.params else "-") for o in options]
         board.add_row(mark, *values, Text(plain(_done(row))), _pm(row.final_val),
-                      _pm(row.best_val), _pm(row.test), _seconds(row.seconds_per_epoch),
+                      *((_pm(row.best_val),) if wide else ()), _pm(row.test), _seconds(row.seconds_per_epoch),
                       "-" if row.p_value is None else f"{row.p_value:.3f}")
     console.print(board)
     if results.effects:
@@ -375,8 +379,8 @@ def show_command(args: argparse.Namespace) -> int:
             return study
         try:
             results = summarize(study, study_runs(store, study.id))
-        except (SpecError, ConfigError, KeyError, TypeError) as error:
-            return common.failure("study show", f"study {study.id} has a spec this version cannot read ({plain(error)})")
+        except StoreError as error:
+            return common.failure("study show", plain(error))
         if args.json:
             print(json.dumps({"study": _study_dict(study), **results_dict(results)}, indent=1))
             return common.EXIT_OK
@@ -405,9 +409,8 @@ def list_command(args: argparse.Namespace) -> int:
             runs = study_runs(store, study.id)
             done = sum(1 for r in runs if r.status in ("completed", "diverged"))
             try:
-                results = summarize(study, runs)
-                winner = results.winner
-            except (SpecError, ConfigError, KeyError, TypeError):
+                winner = summarize(study, runs).winner
+            except StoreError:
                 winner = None
             rows.append((study, done, winner))
         if args.json:

@@ -27,8 +27,6 @@ import argparse
 from functools import cache
 from typing import Any
 
-from nn_core.config import ConfigError
-from runs.config import RunConfig
 from runs.study_spec import (OPTIONS, PRESETS, RANGE_KINDS, Range, SpecError, StudySpec, preset,
                              seeds_from_text, read_toml, value_text)
 from tui.cli import train_cmd
@@ -53,13 +51,18 @@ def train_defaults() -> argparse.Namespace:
     return _train_parser().parse_args([])
 
 
-def parse_value(flag: str, text: str, where: str = "--vary") -> Any:
-    """One value of `flag` from text, checked by the flag's `train` type and choices; SpecError if bad."""
+def check_known(flag: str, where: str = "--vary") -> argparse.Action:
+    """The `train` action of a flag a study can vary; SpecError naming it otherwise."""
     action = _actions().get(flag)
     if action is None or flag not in OPTIONS:
-        known = ", ".join(OPTIONS)
-        hint = " (use --seeds)" if flag == "seed" else ""
-        raise SpecError(f"{where}: unknown option {flag!r}{hint}; expected one of {known}")
+        hint = " (use --seeds)" if flag == "seed" else " (it stays fixed)" if action is not None else ""
+        raise SpecError(f"{where}: unknown option {flag!r}{hint}; expected one of {', '.join(OPTIONS)}")
+    return action
+
+
+def parse_value(flag: str, text: str, where: str = "--vary") -> Any:
+    """One value of `flag` from text, checked by the flag's `train` type and choices; SpecError if bad."""
+    action = check_known(flag, where)
     if isinstance(action, argparse.BooleanOptionalAction):
         if text.lower() in TRUE:
             return True
@@ -82,17 +85,13 @@ def parse_vary(item: str) -> tuple[str, list[Any] | Range]:
     flag = flag.strip().removeprefix("--")
     if not sep or not flag:
         raise SpecError(f"--vary: got {item!r}, expected NAME=V1,V2,... (e.g. optimizer=sgd,momentum)")
-    parse_value(flag, "", "--vary") if flag not in OPTIONS else None  # an unknown name fails first
+    check_known(flag)
     if rest.split(":", 1)[0] in RANGE_KINDS and ".." in rest:
         return flag, Range.parse(flag, rest)
     texts = [t.strip() for t in rest.split(LIST_SEPARATOR.get(flag, ","))]
     if not rest.strip() or any(t == "" for t in texts) and flag != "hidden-sizes":
         raise SpecError(f"--vary {flag}: got {rest!r}, expected a list of values such as {flag}=a,b (no empty values)")
     return flag, [parse_value(flag, t) for t in texts]
-
-
-def _toml_text(value: Any) -> str:
-    return value_text(value)
 
 
 def _fixed_tokens(fixed: dict[str, Any], where: str) -> list[str]:
@@ -108,8 +107,7 @@ def _fixed_tokens(fixed: dict[str, Any], where: str) -> list[str]:
                 raise SpecError(f"{where}: [fixed] {flag}: got {value!r}, expected true or false")
             tokens.append(f"--{flag}" if value else f"--no-{flag}")
         else:
-            parse_value(flag, _toml_text(value), f"{where}: [fixed]") if flag in OPTIONS else None
-            tokens += [f"--{flag}", _toml_text(value)]
+            tokens += [f"--{flag}", value_text(value)]
     return tokens
 
 
@@ -125,18 +123,24 @@ def read_spec_file(path: str) -> dict[str, Any]:
     vary: dict[str, list[Any] | Range] = {}
     for flag, values in raw.get("vary", {}).items():
         where = f"{path}: [vary]"
-        if flag not in OPTIONS:
-            parse_value(flag, "", where)
+        check_known(flag, where)
         if isinstance(values, str) and values.split(":", 1)[0] in RANGE_KINDS:
             vary[flag] = Range.parse(flag, values)
         elif isinstance(values, list):
-            vary[flag] = [parse_value(flag, _toml_text(v), where) for v in values]
+            vary[flag] = [parse_value(flag, value_text(v), where) for v in values]
         else:
             raise SpecError(f"{where} {flag}: got {values!r}, expected a list of values or a range such as \"log:0.001..0.3\"")
     out: dict[str, Any] = {"vary": vary, "fixed_tokens": _fixed_tokens(raw.get("fixed", {}), str(path))}
     if "seeds" in raw:
         seeds = raw["seeds"]
-        out["seeds"] = seeds_from_text(",".join(map(str, seeds)) if isinstance(seeds, list) else str(seeds))
+        if isinstance(seeds, list):  # a list is the seeds themselves, even with one element
+            if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in seeds):
+                raise SpecError(f"{path}: seeds: got {seeds!r}, expected whole numbers >= 0 or a count")
+            out["seeds"] = list(seeds)
+        elif isinstance(seeds, int) and not isinstance(seeds, bool):
+            out["seeds"] = seeds_from_text(str(seeds))
+        else:
+            raise SpecError(f"{path}: seeds: got {seeds!r}, expected a count such as 3 or a list such as [0, 5, 9]")
     for key in ("random", "random-seed"):
         if key in raw:
             if isinstance(raw[key], bool) or not isinstance(raw[key], int) or raw[key] < (1 if key == "random" else 0):
@@ -170,8 +174,12 @@ def build_spec(args: argparse.Namespace, explicit: dict[str, Any]) -> StudySpec:
         if preset_name not in PRESETS:
             raise SpecError(f"--preset: got {preset_name!r}, expected one of {', '.join(PRESETS)}")
         vary = {**PRESETS[preset_name], **vary}
+    given: set[str] = set()
     for item in args.vary or []:
         flag, values = parse_vary(item)
+        if flag in given:
+            raise SpecError(f"--vary {flag}: given twice; list all its values in one --vary {flag}=V1,V2")
+        given.add(flag)
         vary[flag] = values
     seeds = seeds_from_text(args.seeds) if args.seeds else from_file.get("seeds")
     if seeds is None:
@@ -194,10 +202,3 @@ def _refuse_fixed_and_varied(explicit: dict[str, Any], vary: dict[str, Any]) -> 
         action = actions.get(flag)
         if action is not None and action.dest in explicit:
             raise SpecError(f"--vary {flag}: --{flag} is also given as a fixed option; give it one way only")
-
-
-def base_config(spec: StudySpec) -> RunConfig:
-    try:
-        return RunConfig.from_dict(spec.base)
-    except ConfigError as error:
-        raise SpecError(str(error)) from None
