@@ -64,14 +64,14 @@ class SchedulerUnreachableError(ExecutorError):
 
 
 def parse_dask_spec(text: str) -> tuple[str, Any]:
-    """('local', workers) for `local` / `local:N`, ('address', address) for a scheduler address.
+    """('local', N or None) for `local:N` / `local`, ('address', address) for a scheduler address.
 
     Raises:
         DaskSpecError: naming the value and what is expected.
     """
     value = text.strip()
     if value == "local":
-        return "local", os.cpu_count() or 1
+        return "local", None
     if value.startswith("local:"):
         count = value.removeprefix("local:")
         if not count.isdigit() or not 1 <= int(count) <= MAX_LOCAL_WORKERS:
@@ -96,16 +96,25 @@ def _distributed() -> Any:
     return distributed
 
 
-def make_executor(spec: str, *, worker_env: dict[str, str] | None = None) -> "DaskExecutor":
+def make_executor(spec: str, *, workers: int | None = None, worker_env: dict[str, str] | None = None) -> "DaskExecutor":
     """The executor for a `--dask` value: connect to the scheduler, or start a LocalCluster.
 
     Call it before recording anything: it fails fast when the cluster cannot be used.
 
+    Args:
+        workers: `--workers`, the size of `--dask local` (it must agree with `local:N`; a cluster
+            reached by address has its own workers, so it is refused there).
+
     Raises:
         DaskSpecError, DaskNotInstalledError: bad usage (exit 2).
-        SchedulerUnreachableError: the address did not answer (exit 1).
+        ExecutorError: the address did not answer, or a LocalCluster could not start (exit 1).
     """
     kind, value = parse_dask_spec(spec)
+    if workers is not None and kind == "address":
+        raise DaskSpecError(f"--workers {workers}: the Dask cluster at {value} has its own workers; "
+                            "--workers sizes the local pool or --dask local")
+    if workers is not None and value is not None and workers != value:
+        raise DaskSpecError(f"--workers {workers} and --dask {spec!r} disagree; give the worker count once")
     distributed = _distributed()
     # Dask logs every lost connection with a traceback on stderr, which would garble the dashboard
     # and break the command line's "a clear message, never a traceback"; the executor reports each
@@ -114,7 +123,8 @@ def make_executor(spec: str, *, worker_env: dict[str, str] | None = None) -> "Da
         if name == "distributed" or name.startswith("distributed."):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     if kind == "local":
-        return DaskExecutor.start_local(value, worker_env=worker_env, distributed=distributed)
+        count = value or workers or os.cpu_count() or 1
+        return DaskExecutor.start_local(count, worker_env=worker_env, distributed=distributed)
     return DaskExecutor.connect(value, distributed=distributed)
 
 

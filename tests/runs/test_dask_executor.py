@@ -9,6 +9,7 @@ client scatters (test_workers_cannot_load_data_yet_trials_run checks that for re
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,20 +21,21 @@ import pytest
 
 import distributed  # the [test] extra installs it, so CI always runs these
 
-from runs.config import DataConfig, RunConfig  # noqa: E402
-from runs.dask_executor import (  # noqa: E402
+from runs.config import DataConfig, RunConfig
+from runs.dask_executor import (
     DaskExecutor,
     DaskSpecError,
     SchedulerUnreachableError,
+    make_executor,
     parse_dask_spec,
 )
-from runs.events import BatchProgress, EpochDone, RunFinished, RunStarted  # noqa: E402
-from runs.local_executor import LocalPoolExecutor  # noqa: E402
-from runs.store import RunStore  # noqa: E402
-from runs.study_runner import run_study  # noqa: E402
-from runs.study_spec import StudySpec, Trial  # noqa: E402
-from runs.study_store import create_study, study_runs  # noqa: E402
-from nn_core.config import ModelConfig, TrainConfig  # noqa: E402
+from runs.events import BatchProgress, EpochDone, RunFinished, RunStarted
+from runs.local_executor import LocalPoolExecutor
+from runs.store import RunStore
+from runs.study_runner import run_study
+from runs.study_spec import StudySpec, Trial
+from runs.study_store import create_study, study_runs
+from nn_core.config import ModelConfig, TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -291,7 +293,7 @@ def test_a_scheduler_without_workers_is_refused_before_anything_is_submitted():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("local", ("local", os.cpu_count())),
+    ("local", ("local", None)),
     ("local:3", ("local", 3)),
     ("tcp://10.0.0.5:8786", ("address", "tcp://10.0.0.5:8786")),
     ("scheduler.lan:8786", ("address", "tcp://scheduler.lan:8786")),
@@ -304,6 +306,15 @@ def test_dask_values(text, expected):
 def test_bad_dask_values_name_the_value(text):
     with pytest.raises(DaskSpecError, match=f"--dask {text!r}"):
         parse_dask_spec(text)
+
+
+@pytest.mark.parametrize("text, workers, named", [
+    ("local:2", 3, "--workers 3 and --dask 'local:2' disagree"),
+    ("tcp://10.0.0.5:8786", 2, "--workers 2: the Dask cluster at tcp://10.0.0.5:8786 has its own workers"),
+])
+def test_workers_that_contradict_dask_are_refused_before_connecting(text, workers, named):
+    with pytest.raises(DaskSpecError, match=re.escape(named)):
+        make_executor(text, workers=workers)
 
 
 def test_without_dask_installed_the_message_says_how_to_install_it():

@@ -119,7 +119,7 @@ def _duration(seconds: float | None) -> str:
 def _executor(args: argparse.Namespace) -> Any:
     """The executor the flags ask for; raises runs.dask_executor's errors or ExecutorError with a user message."""
     if args.dask:
-        return make_executor(args.dask)
+        return make_executor(args.dask, workers=args.workers)
     from runs.local_executor import LocalPoolExecutor
 
     return LocalPoolExecutor(args.workers)
