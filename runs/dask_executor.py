@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import pickle
 import queue
 import re
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runs.events import BatchProgress, RunFinished
+from runs.local_executor import default_workers
 from runs.study_executor import ExecutorError, TrialEvent
 from runs.study_spec import Trial
 
@@ -123,7 +123,7 @@ def make_executor(spec: str, *, workers: int | None = None, worker_env: dict[str
         if name == "distributed" or name.startswith("distributed."):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     if kind == "local":
-        count = value or workers or os.cpu_count() or 1
+        count = value or workers or default_workers()
         return DaskExecutor.start_local(count, worker_env=worker_env, distributed=distributed)
     return DaskExecutor.connect(value, distributed=distributed)
 

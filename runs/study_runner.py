@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from nn_core.model_io import ModelFileError, load_model
-from runs.config import RunConfig
 from runs.events import EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore
 from runs.study_estimate import seconds_per_epoch

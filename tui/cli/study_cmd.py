@@ -30,9 +30,10 @@ from nn_core.config import ConfigError
 from runs.dask_executor import DaskNotInstalledError, DaskSpecError, make_executor
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
+from runs.local_executor import LocalPoolExecutor, default_workers
 from runs.study_estimate import study_seconds
-from runs.study_results import StudyResults, summarize
 from runs.study_executor import ExecutorError
+from runs.study_results import StudyResults, summarize
 from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
@@ -120,8 +121,6 @@ def _executor(args: argparse.Namespace) -> Any:
     """The executor the flags ask for; raises runs.dask_executor's errors or ExecutorError with a user message."""
     if args.dask:
         return make_executor(args.dask, workers=args.workers)
-    from runs.local_executor import LocalPoolExecutor
-
     return LocalPoolExecutor(args.workers)
 
 
@@ -133,7 +132,6 @@ def _open(command: str) -> RunStore | int:
 def run_command(args: argparse.Namespace) -> int:
     explicit = {a.dest: getattr(args, a.dest) for a in study_options._train_parser()._actions
                 if a.dest != "help" and hasattr(args, a.dest)}
-    args.json = getattr(args, "json", False)
     try:
         spec = study_options.build_spec(args, explicit)
         count = spec.count()
@@ -154,27 +152,21 @@ def run_command(args: argparse.Namespace) -> int:
         return store
     with store:
         existing = find_study_by_spec(store, spec)
-        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(len(trials), spec, trials, args):
+        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(trials, args):
             print("not started", file=sys.stderr)
             return common.EXIT_USAGE
         return _execute(args, store, spec, trials, existing)
 
 
-def _confirm(count: int, spec: StudySpec, trials: list, args: argparse.Namespace) -> bool:
-    workers = args.workers or _default_workers()
-    print(f"{count} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
+def _confirm(trials: list, args: argparse.Namespace) -> bool:
+    workers = args.workers or default_workers()
+    print(f"{len(trials)} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
           "Start? [y/N] ", end="", file=sys.stderr, flush=True)
     try:
         answer = input()
     except EOFError:
         answer = ""
     return answer.strip().lower() in ("y", "yes")
-
-
-def _default_workers() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -218,6 +210,8 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
         return common.EXIT_INTERRUPTED
     except StoreError as error:
         return common.failure(command, str(error))
+    except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
+        return common.failure(command, f"the study failed: {type(error).__name__}: {plain(error)}")
     finally:
         executor.close()
     study = get_study(store, outcome.study_id)
