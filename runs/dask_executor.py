@@ -287,6 +287,7 @@ class DaskExecutor:
                 sub.done = True
                 if sub.future is not None:
                     sub.future.cancel()
+                    sub.future = None
 
     def running(self) -> dict[str, str]:
         """trial key -> address of the worker its forwarded attempt runs on (trials that have started)."""
@@ -368,38 +369,45 @@ class DaskExecutor:
 
     def _interrupt(self, sub: _Submission, reason: str, out: list[TrialEvent]) -> None:
         """End `sub` as interrupted and stop Dask from running it again (its epochs so far stay)."""
-        sub.done = True
         sub.future.cancel()
-        out.append(TrialEvent(sub.trial_key, RunFinished(None, "interrupted", reason)))
+        self._end(sub, RunFinished(None, "interrupted", reason), out)
+
+    def _end(self, sub: _Submission, finished: RunFinished, out: list[TrialEvent]) -> None:
+        """The trial's one RunFinished; its future is dropped, so the cluster frees the result."""
+        sub.done = True
+        sub.future = None
+        out.append(TrialEvent(sub.trial_key, finished))
 
     def _on_done(self, sub: _Submission, out: list[TrialEvent]) -> None:
         if sub.done:
             return
         future = sub.future
         if future.status == "finished":
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as error:  # noqa: BLE001 - e.g. the connection broke while fetching it
+                self._end(sub, RunFinished(None, "interrupted", f"its result could not be fetched from the "
+                                           f"Dask cluster: {type(error).__name__}: {error}"), out)
+                return
             if sub.attempt is not None and result.attempt != sub.attempt:
                 self._interrupt(sub, f"its Dask worker {sub.worker} was lost; another worker finished it", out)
                 return
             for event in result.events[sub.forwarded:]:  # live events still in flight: not lost
                 out.append(TrialEvent(sub.trial_key, event))
-            sub.done = True
-            out.append(TrialEvent(sub.trial_key, result.finished))
-            return
-        sub.done = True
-        if future.status == "cancelled":  # not by us (we mark those done first): the cluster lost it
-            if self.client.status != "running":  # reconnecting, or given up
-                reason = f"the connection to the Dask scheduler at {self.address} was lost"
-            else:
-                reason = f"the Dask scheduler at {self.address} dropped the trial"
-            finished = RunFinished(None, "interrupted", reason)
-        else:
+            self._end(sub, result.finished, out)
+        elif future.status == "error":
             error = future.exception()
             if isinstance(error, self._distributed.KilledWorker):
                 finished = RunFinished(None, "interrupted", f"Dask workers kept dying while running it ({error})")
             else:
                 finished = RunFinished(None, "failed", f"on the Dask cluster: {type(error).__name__}: {error}")
-        out.append(TrialEvent(sub.trial_key, finished))
+            self._end(sub, finished, out)
+        elif self.client.status != "running":  # cancelled or lost, not by us (we end those first)
+            self._end(sub, RunFinished(None, "interrupted",
+                                       f"the connection to the Dask scheduler at {self.address} was lost"), out)
+        else:
+            self._end(sub, RunFinished(None, "interrupted", f"the Dask scheduler at {self.address} dropped the trial "
+                                       f"(its task is {future.status})"), out)
 
     def _dataset(self, name: str, data_dir: str | None) -> Any:
         """The scattered dataset (future) for (name, data_dir): loaded and verified here once."""

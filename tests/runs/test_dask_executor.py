@@ -118,6 +118,23 @@ def test_trials_complete_with_each_epoch_arriving_before_the_trial_ends(executor
         assert first_epoch_batch < where[-1][0], "epoch 1 came only with the trial's end, not live"
 
 
+def _trial_tasks(ex: DaskExecutor) -> list[str]:
+    return ex.client.run_on_scheduler(
+        lambda dask_scheduler: [str(k) for k in dask_scheduler.tasks if str(k).startswith("mnist-tui-trial-")]
+    )
+
+
+def test_finished_trials_leave_no_result_on_the_cluster(executor):
+    for i in range(3):
+        executor.submit(_trial(f"r{i}", seed=i))
+    assert _trial_tasks(executor)
+    _collect(executor, 3)
+    deadline = time.monotonic() + 30
+    while _trial_tasks(executor):  # results (model files) are freed, not kept until the study ends
+        assert time.monotonic() < deadline, _trial_tasks(executor)
+        time.sleep(0.1)
+
+
 def test_workers_cannot_load_data_yet_trials_run(executor):
     def try_load() -> str:  # every source but system folders (those are the machine's, not the env's)
         from data.loader import load_dataset
