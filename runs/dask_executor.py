@@ -47,6 +47,8 @@ CONNECT_TIMEOUT_S = 5.0
 """How long to try reaching a scheduler before giving up (Dask's own default is 30 s)."""
 
 CLOSE_TIMEOUT_S = 2.0
+MAX_RESUBMITS = 3
+"""A trial the cluster dropped before it started is sent again at most this often."""
 MAX_LOCAL_WORKERS = 256
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx|inproc)://)?[\w.\-\[\]:]+:\d+$")
 
@@ -132,12 +134,17 @@ def make_executor(spec: str, *, workers: int | None = None, worker_env: dict[str
 class _Submission:
     """One submitted trial: which attempt is forwarded and how many of its events already were."""
 
-    trial_key: str
+    trial: Trial
     future: Any
+    resubmits: int = 0
     attempt: str | None = None
     worker: str | None = None
     forwarded: int = 0
     done: bool = False
+
+    @property
+    def trial_key(self) -> str:
+        return self.trial.key
 
 
 @dataclass
@@ -235,19 +242,21 @@ class DaskExecutor:
 
     def submit(self, trial: Trial) -> None:
         """Queue `trial` on the cluster (its data is scattered on first use of that dataset)."""
+        self._submit(trial, resubmits=0)
+
+    def _submit(self, trial: Trial, resubmits: int) -> None:
         config = trial.config.to_dict()
         key = f"mnist-tui-trial-{uuid.uuid4().hex}"
         try:
             dataset = self._dataset(config["data"]["dataset"], config["data"].get("data_dir"))
         except Exception as error:  # noqa: BLE001 - DataError: reported like a worker's data failure
-            future = None
-            self._subs[key] = _Submission(trial.key, future, done=True)
+            self._subs[key] = _Submission(trial, None, resubmits, done=True)
             self._inbox.put(("failed", key, str(error)))
             return
         future = self.client.submit(
             self._run_attempt, config, dataset, self._topic, self._cancel_name, key, key=key, pure=False
         )
-        self._subs[key] = _Submission(trial.key, future)
+        self._subs[key] = _Submission(trial, future, resubmits)
         future.add_done_callback(lambda _f, key=key: self._inbox.put(("done", key)))
 
     def events(self, timeout: float) -> list[TrialEvent]:
@@ -402,6 +411,10 @@ class DaskExecutor:
             else:
                 finished = RunFinished(None, "failed", f"on the Dask cluster: {type(error).__name__}: {error}")
             self._end(sub, finished, out)
+        elif self.client.status == "running" and sub.attempt is None and sub.resubmits < MAX_RESUBMITS:
+            # It never started (e.g. the worker holding the only copy of its data died): send it again.
+            sub.done, sub.future = True, None
+            self._submit(sub.trial, sub.resubmits + 1)
         elif self.client.status != "running":  # cancelled or lost, not by us (we end those first)
             self._end(sub, RunFinished(None, "interrupted",
                                        f"the connection to the Dask scheduler at {self.address} was lost"), out)
@@ -412,7 +425,7 @@ class DaskExecutor:
     def _dataset(self, name: str, data_dir: str | None) -> Any:
         """The scattered dataset (future) for (name, data_dir): loaded and verified here once."""
         key = (name, data_dir)
-        if key not in self._datasets:
+        if key not in self._datasets or self._datasets[key].status != "finished":  # none yet, or every copy lost
             from data.loader import load_dataset
             import numpy as np
 

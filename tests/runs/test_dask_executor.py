@@ -200,6 +200,28 @@ def test_a_worker_killed_mid_trial_ends_it_interrupted_once_and_nothing_of_it_fo
     assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) < 30
 
 
+def test_trials_queued_behind_a_killed_only_worker_still_run_on_its_replacement(empty_worker_env):
+    """The dead worker held the only copy of the scattered data: the client scatters it again."""
+    import logging
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0", silence_logs=logging.CRITICAL, env=empty_worker_env) as one:
+        with DaskExecutor(distributed.Client(one, set_as_default=False)) as ex:
+            ex.submit(_trial("victim", epochs=30))
+            for i in range(2):
+                ex.submit(_trial(f"queued{i}", seed=i))
+            killed: list[str] = []
+
+            def kill_on_first_epoch(item) -> None:
+                if isinstance(item.event, EpochDone) and not killed:
+                    killed.append(item.trial_key)
+                    _kill_worker_of(ex, item.trial_key)
+
+            events = [i for batch in _collect(ex, 3, on_event=kill_on_first_epoch) for i in batch]
+    finals = {i.trial_key: i.event.status for i in events if isinstance(i.event, RunFinished)}
+    assert finals == {"victim": "interrupted", "queued0": "completed", "queued1": "completed"}, finals
+
+
 def _small_study(store: RunStore) -> int:
     base = RunConfig(data=DataConfig(limit=500, val_size=500), train=TrainConfig(epochs=2)).to_dict()
     spec = StudySpec(base=base, vary={"hidden-layers": [0, 1]}, seeds=[0, 1])
