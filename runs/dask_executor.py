@@ -235,8 +235,11 @@ class DaskExecutor:
             )
         except Exception as error:  # noqa: BLE001 - e.g. no free port, or workers that fail to start
             raise ExecutorError(f"cannot start a Dask LocalCluster of {workers} workers: {error}") from None
-        client = distributed.Client(cluster, set_as_default=False)
-        return cls(client, cluster=cluster)
+        try:
+            return cls(distributed.Client(cluster, set_as_default=False), cluster=cluster)
+        except BaseException:
+            cluster.close()
+            raise
 
     # -- TrialExecutor --------------------------------------------------------------------------
 

@@ -85,25 +85,18 @@ def run_attempt(config: dict[str, Any], dataset: Any, topic: str, cancel_name: s
     attempt = uuid.uuid4().hex
     events: list[Event] = []
     finished: list[RunFinished] = []
-    last_progress = 0.0
 
     def emit(event: Event) -> None:
-        nonlocal last_progress
         if isinstance(event, RunFinished):
             finished.append(event)
             return
-        if isinstance(event, BatchProgress):
-            now = time.monotonic()
-            if now - last_progress < PROGRESS_INTERVAL_S:
-                return
-            last_progress = now
-        else:
+        if not isinstance(event, BatchProgress):
             events.append(event)
         worker.log_event(topic, encode(submission, attempt, worker.address, event))
 
     watch = _CancelWatch(cancel_name)
     try:
-        run_trial(config, emit, cancel=watch.flag, dataset=dataset)
+        run_trial(config, emit, cancel=watch.flag, dataset=dataset, progress_interval=PROGRESS_INTERVAL_S)
     except Exception as error:  # noqa: BLE001 - run_trial should not raise; the client must still hear
         finished.append(RunFinished(None, "failed", f"trial on Dask worker {worker.address}: {error!r}"))
     finally:
