@@ -260,14 +260,18 @@ def test_a_study_reruns_the_trial_whose_worker_was_killed_and_records_it_once(ex
         spec = StudySpec(base=base, vary={"hidden-layers": [0, 1]}, seeds=[0])
         study_id = create_study(store, spec, 2)
         killed: list[str] = []
+        ends: list[tuple[str, str]] = []
 
         def kill_once(event) -> None:
             if isinstance(event.event, EpochDone) and not killed:
                 killed.append(event.trial_key)
                 _kill_worker_of(executor, event.trial_key)
+            if isinstance(event.event, RunFinished):
+                ends.append((event.trial_key, event.event.status))
 
         outcome = run_study(store, study_id, executor, on_event=kill_once)
         runs = study_runs(store, study_id)
+    assert [status for key, status in ends if key == killed[0]] == ["interrupted", "completed"], ends  # rerun once
     assert outcome.status == "completed", outcome
     assert sorted(r.trial_key for r in runs) == sorted(t.key for t in spec.trials())
     for run in runs:
