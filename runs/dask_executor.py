@@ -130,6 +130,20 @@ def make_executor(spec: str, *, workers: int | None = None, worker_env: dict[str
     return DaskExecutor.connect(value, distributed=distributed)
 
 
+def _workers_without_mnist_tui(client: Any) -> list[str]:
+    """Addresses of the workers where runs.dask_trial cannot be imported (the tasks would all fail there)."""
+
+    def importable() -> bool:  # a nested function travels by value: it runs even where mnist-tui is missing
+        import importlib.util
+
+        try:
+            return importlib.util.find_spec("runs.dask_trial") is not None
+        except ImportError:
+            return False
+
+    return sorted(address for address, ok in client.run(importable).items() if not ok)
+
+
 @dataclass
 class _Submission:
     """One submitted trial: which attempt is forwarded and how many of its events already were."""
@@ -209,6 +223,13 @@ class DaskExecutor:
             raise SchedulerUnreachableError(
                 f"the Dask scheduler at {address} has no workers (none joined within {timeout:g} s)"
             ) from None
+        missing = _workers_without_mnist_tui(client)
+        if missing:
+            client.close()
+            raise ExecutorError(
+                f"Dask worker(s) {', '.join(missing)} of the scheduler at {address} cannot import mnist-tui; "
+                "install it on every worker machine (the same version as here)"
+            )
         return cls(client)
 
     @classmethod

@@ -8,6 +8,7 @@ client scatters (test_workers_cannot_load_data_yet_trials_run checks that for re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -32,6 +33,7 @@ from runs.dask_executor import (
 from runs.events import BatchProgress, EpochDone, RunFinished, RunStarted
 from runs.local_executor import LocalPoolExecutor
 from runs.store import RunStore
+from runs.study_executor import ExecutorError
 from runs.study_runner import run_study
 from runs.study_spec import StudySpec, Trial
 from runs.study_store import create_study, study_runs
@@ -279,15 +281,15 @@ def test_a_study_reruns_the_trial_whose_worker_was_killed_and_records_it_once(ex
         assert [e["epoch"] for e in run.epochs] == list(range(1, 13)), (run.trial_key, run.epochs)
 
 
-@pytest.fixture
-def separate_cluster(empty_worker_env: dict[str, str]):
+@contextlib.contextmanager
+def _separate_cluster(worker_env: dict[str, str], *worker_args: str):
     """A scheduler and one worker as separate processes (`dask scheduler`, `dask worker`), as on real machines."""
     address = f"tcp://127.0.0.1:{_free_port()}"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
     scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
                                   "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)
     worker = subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nworkers", "1", "--nthreads", "1",
-                               "--no-dashboard"], env={**os.environ, **empty_worker_env}, **quiet)
+                               "--no-dashboard", *worker_args], env={**os.environ, **worker_env}, **quiet)
     try:
         yield address, scheduler
     finally:
@@ -295,6 +297,19 @@ def separate_cluster(empty_worker_env: dict[str, str]):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def separate_cluster(empty_worker_env: dict[str, str]):
+    with _separate_cluster(empty_worker_env) as cluster:
+        yield cluster
+
+
+def test_workers_without_mnist_tui_are_refused_naming_them(empty_worker_env):
+    blocker = str(Path(__file__).with_name("dask_worker_without_mnist_tui.py"))
+    with _separate_cluster(empty_worker_env, "--preload", blocker) as (address, _):
+        with pytest.raises(ExecutorError, match=r"Dask worker\(s\) tcp://.* cannot import mnist-tui; install it"):
+            DaskExecutor.connect(address, timeout=60.0)
 
 
 def test_a_scheduler_killed_mid_study_ends_its_trials_interrupted_naming_it(separate_cluster):
