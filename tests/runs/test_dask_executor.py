@@ -129,9 +129,11 @@ def _trial_tasks(ex: DaskExecutor) -> list[str]:
 def test_finished_trials_leave_no_result_on_the_cluster(executor):
     for i in range(3):
         executor.submit(_trial(f"r{i}", seed=i))
-    assert _trial_tasks(executor)
-    _collect(executor, 3)
     deadline = time.monotonic() + 30
+    while len(_trial_tasks(executor)) < 3:  # held while their futures are (submit reaches the scheduler soon)
+        assert time.monotonic() < deadline, _trial_tasks(executor)
+        time.sleep(0.05)
+    _collect(executor, 3)
     while _trial_tasks(executor):  # results (model files) are freed, not kept until the study ends
         assert time.monotonic() < deadline, _trial_tasks(executor)
         time.sleep(0.1)
