@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import cli, env_for
+from cli_helpers import cli, env_for, json_lines
 
 SPEC = ("--limit", "500", "--val-size", "500", "--epochs", "2", "--vary", "hidden-layers=0,1", "--seeds", "2")
 
@@ -37,10 +37,12 @@ def _table(home: Path) -> dict:
 
 def test_dask_local_cluster_gives_the_same_table_as_the_local_pool(tmp_path: Path):
     pool = cli(tmp_path / "pool", "study", "run", *SPEC)
-    on_dask = cli(tmp_path / "dask", "study", "run", *SPEC, "--dask", "local:2")
+    on_dask = cli(tmp_path / "dask", "study", "run", *SPEC, "--dask", "local:2", "--json")
     assert pool.returncode == 0, pool.stderr
     assert on_dask.returncode == 0, on_dask.stderr
-    assert "on 2 workers" in on_dask.stdout
+    events = json_lines(on_dask.stdout)
+    assert events[0]["event"] == "study" and events[0]["workers"] == 2
+    assert [e["event"] for e in events].count("epoch") == 8  # 4 trials x 2 epochs, each streamed live
     table = _table(tmp_path / "pool")
     assert table["counts"].get("completed") == 4 and len(table["leaderboard"]) == 2
     assert _table(tmp_path / "dask") == table
