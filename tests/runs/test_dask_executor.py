@@ -3,7 +3,8 @@
 One cluster serves the module (starting one takes seconds); every test makes its own client
 and executor on it. The workers' environment points MNIST_TUI_DATA and the user cache at empty
 folders and the download mirror at a closed port, so a trial can only train on the dataset the
-client scatters (test_workers_cannot_load_data_yet_trials_run checks that for real).
+client scatters (test_workers_cannot_load_data_yet_trials_run checks that for real); the workers
+started as separate `dask worker` processes have MNIST_TUI_DATA unset altogether.
 """
 
 from __future__ import annotations
@@ -290,8 +291,9 @@ def _separate_cluster(worker_env: dict[str, str], *worker_args: str):
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
     scheduler = subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
                                   "--port", address.rsplit(":", 1)[1], "--no-dashboard"], **quiet)
+    env = {k: v for k, v in {**os.environ, **worker_env}.items() if k != "MNIST_TUI_DATA"}  # unset, here
     worker = subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nworkers", "1", "--nthreads", "1",
-                               "--no-dashboard", *worker_args], env={**os.environ, **worker_env}, **quiet)
+                               "--no-dashboard", *worker_args], env=env, **quiet)
     try:
         yield address, scheduler
     finally:
