@@ -27,6 +27,7 @@ death notice be missed, the second attempt's first event (or result) ends the tr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import pickle
@@ -314,12 +315,17 @@ class DaskExecutor:
         cluster-wide Event stops it after one batch and its events are dropped, so the runner,
         which saw no RunStarted, rightly knows it as never started.
         """
-        self._cancel_event.set()
+        if self.client.status == "running":  # else nothing runs any more (their trials end interrupted)
+            try:
+                self._cancel_event.set()
+            except Exception:  # noqa: BLE001 - the scheduler went away meanwhile
+                pass
         for sub in self._subs.values():
             if not sub.done and sub.attempt is None:
                 sub.done = True
                 if sub.future is not None:
-                    sub.future.cancel()
+                    with contextlib.suppress(Exception):  # a lost connection: the future is gone anyway
+                        sub.future.cancel()
                     sub.future = None
 
     def running(self) -> dict[str, str]:
