@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -10,6 +11,12 @@ INITS = ("gaussian", "xavier")
 OPTIMIZERS = ("sgd", "momentum")
 SCHEDULES = ("constant", "decay", "cosine")
 PRESET_HIDDEN = {0: (), 1: (64,), 2: (64, 64)}
+MAX_WIDTH = 1_000_000
+"""Widest layer accepted (inputs, hidden units, classes): a bound on numbers, not on memory, which
+nn_core.memory checks against the machine; it keeps absurd values such as 10**23 out of every
+computation and of the store."""
+MAX_SEED = 2**63 - 1
+"""The run store keeps the seed in a signed 64-bit SQLite integer."""
 
 
 class ConfigError(ValueError):
@@ -27,13 +34,19 @@ def _check_choice(field: str, value: Any, choices: tuple[str, ...]) -> None:
         raise ConfigError(field, value, "one of " + ", ".join(choices))
 
 
-def _check_number(field: str, value: Any, *, low: float, integer: bool, allow_low: bool) -> None:
+def _check_number(
+    field: str, value: Any, *, low: float, integer: bool, allow_low: bool, high: float | None = None
+) -> None:
+    """A finite int (or float) in [low, high] (or (low, high] when not `allow_low`)."""
     kind = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kind):
         raise ConfigError(field, value, "an integer" if integer else "a number")
-    if value != value or value < low or (value == low and not allow_low):
-        bound = f">= {low}" if allow_low else f"> {low}"
-        raise ConfigError(field, value, f"a {'whole ' if integer else ''}number {bound}")
+    bound = f">= {low}" if allow_low else f"> {low}"
+    if high is not None:
+        bound += f" and <= {high}"
+    finite = integer or math.isfinite(value)
+    if not finite or value < low or (value == low and not allow_low) or (high is not None and value > high):
+        raise ConfigError(field, value, f"a {'whole' if integer else 'finite'} number {bound}")
 
 
 @dataclass(frozen=True)
@@ -49,11 +62,11 @@ class ModelConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
         for width in self.hidden_sizes:
-            _check_number("hidden_sizes", width, low=1, integer=True, allow_low=True)
+            _check_number("hidden_sizes", width, low=1, integer=True, allow_low=True, high=MAX_WIDTH)
         _check_choice("activation", self.activation, ACTIVATIONS)
         _check_choice("init", self.init, INITS)
-        _check_number("input_size", self.input_size, low=1, integer=True, allow_low=True)
-        _check_number("num_classes", self.num_classes, low=2, integer=True, allow_low=True)
+        _check_number("input_size", self.input_size, low=1, integer=True, allow_low=True, high=MAX_WIDTH)
+        _check_number("num_classes", self.num_classes, low=2, integer=True, allow_low=True, high=MAX_WIDTH)
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -89,12 +102,12 @@ class TrainConfig:
         _check_number("batch_size", self.batch_size, low=1, integer=True, allow_low=True)
         _check_number("epochs", self.epochs, low=1, integer=True, allow_low=True)
         _check_choice("schedule", self.schedule, SCHEDULES)
-        _check_number("decay_rate", self.decay_rate, low=0.0, integer=False, allow_low=False)
+        _check_number("decay_rate", self.decay_rate, low=0.0, integer=False, allow_low=False, high=1.0)
         if not isinstance(self.l1, bool):
             raise ConfigError("l1", self.l1, "true or false")
         _check_number("l1_lambda", self.l1_lambda, low=0.0, integer=False, allow_low=True)
         _check_number("l2_lambda", self.l2_lambda, low=0.0, integer=False, allow_low=True)
-        _check_number("seed", self.seed, low=0, integer=True, allow_low=True)
+        _check_number("seed", self.seed, low=0, integer=True, allow_low=True, high=MAX_SEED)
 
 
 def to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:

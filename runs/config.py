@@ -6,11 +6,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from nn_core.config import ConfigError, ModelConfig, TrainConfig, from_dict, to_dict
+from nn_core.memory import MEMORY_SHARE, estimate_training_bytes, gigabytes, memory_limit
 
 DATASETS = ("mnist", "fashion-mnist")
 NORMALIZATIONS = ("simple", "normal")
 TRAIN_IMAGES = 60000
 """Training images in every registered dataset (MNIST and Fashion-MNIST alike)."""
+TEST_IMAGES = 10000
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,24 @@ class RunConfig:
     def flat(self) -> dict[str, Any]:
         """One level of `section.field` keys, for side-by-side comparison of runs."""
         return {f"{section}.{k}": v for section, d in self.to_dict().items() for k, v in d.items()}
+
+
+def check_memory(config: RunConfig, limit: int | None = None) -> None:
+    """Refuse (ConfigError) a run whose estimated memory exceeds `limit` (default: nn_core.memory's share).
+
+    The error names the field that drives the estimate: the widths, or the batch size when the
+    per-batch buffers are the larger part.
+    """
+    limit = memory_limit() if limit is None else limit
+    train_rows = config.data.limit or TRAIN_IMAGES - config.data.val_size
+    estimate = estimate_training_bytes(config.model, config.train, train_rows, config.data.val_size + TEST_IMAGES)
+    if limit is None or estimate.total <= limit:
+        return
+    field = "batch_size" if estimate.batch > estimate.model else "hidden_sizes"
+    value = config.train.batch_size if field == "batch_size" else list(config.model.hidden_sizes)
+    raise ConfigError(
+        field, value,
+        f"a run within {gigabytes(limit)} of memory ({MEMORY_SHARE:.0%} of this machine's); "
+        f"{config.model.describe()} would need about {gigabytes(estimate.total)} "
+        f"(weights, gradients, optimizer {gigabytes(estimate.model)}; batches {gigabytes(estimate.batch)})",
+    )

@@ -91,6 +91,15 @@ BAD_INPUT = [
     (["--seed", "-3"], "--seed", "'-3'"),
     (["--l1-lambda", "x"], "--l1-lambda", "'x'"),
     (["--hidden-layers", "1", "--hidden-sizes", "8"], "--hidden-sizes", "not allowed"),
+    # Not finite, out of range or beyond what SQLite and memory hold (issue 9, items 12 and 13).
+    (["--lr", "inf"], "--lr", "inf"),
+    (["--l1-lambda", "inf"], "--l1-lambda", "inf"),
+    (["--l2-lambda", "inf"], "--l2-lambda", "inf"),
+    (["--decay-rate", "inf"], "--decay-rate", "inf"),
+    (["--decay-rate", "1.5"], "--decay-rate", "1.5"),
+    (["--seed", str(2**63)], "--seed", str(2**63)),
+    (["--hidden-sizes", "99999999999999999999999"], "--hidden-sizes", "99999999999999999999999"),
+    (["--hidden-sizes", "1000000,1000000"], "--hidden-sizes", "of this machine's"),
 ]
 
 

@@ -114,3 +114,28 @@ def test_options_are_remembered_and_a_damaged_file_is_kept_aside(mnist_tui_home)
     path.write_text(json.dumps({"options": {"train": {"epochs": -1}}}), encoding="utf-8")
     loaded, problem = load_options()
     assert loaded is None and "epochs" in problem
+
+
+@pilot_test
+async def test_values_the_cli_refuses_are_refused_inline_too(mnist_tui_home):
+    """Issue 9, items 12 and 13: the panel and `train` share the config layer's validation."""
+    app = make_app(RunConfig.from_dict({"train": {"schedule": "decay"}}))
+    async with app.run_test(size=SIZE) as pilot:
+        for selector, text, label, expected in [
+            ("#opt-decay_rate", "1.5", "Decay rate", "<= 1.0"),
+            ("#opt-seed", str(2**63), "Seed", "<= 9223372036854775807"),
+        ]:
+            await replace_text(pilot, selector, text)
+            error = str(app.query_one("#options-error").render())
+            assert error.startswith(f"{label}: ") and text in error and expected in error
+            assert app.query_one("#start", Button).disabled
+            await replace_text(pilot, selector, "0.9" if "decay" in selector else "1")
+            assert not app.query_one("#start", Button).disabled
+        await pilot.click("#opt-layers")
+        await pilot.press("down", "down", "enter")  # custom widths
+        await replace_text(pilot, "#opt-hidden_sizes", "1000000,1000000")
+        error = str(app.query_one("#options-error").render())
+        assert error.startswith("Widths: ") and "of this machine's" in error and "would need about" in error
+        await pilot.press("f5")  # refused: no run starts
+        await pilot.pause()
+        assert app.query_one("#start", Button).disabled and app.store.list_runs() == []

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
-from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig
+from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig, check_memory
 from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
 from tui.cli import common
 
@@ -141,6 +141,7 @@ def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
+        check_memory(config)
     except ConfigError as error:
         flag = FLAG_FOR_FIELD.get(error.field, error.field)
         return common.usage_error("train", f"argument {flag}: got {error.value!r}, expected {error.expected}")

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
-from runs.config import DataConfig, RunConfig
+from runs.config import DataConfig, RunConfig, check_memory
 
 CUSTOM = "custom"
 
@@ -288,7 +288,9 @@ class OptionsPanel(Widget):
         )
         if data.limit is not None and data.limit > 60000 - data.val_size:
             raise ConfigError("limit", data.limit, f"at most {60000 - data.val_size} (60,000 minus the validation images)")
-        return RunConfig(data=data, model=model, train=train)
+        config = RunConfig(data=data, model=model, train=train)
+        check_memory(config)
+        return config
 
     def revalidate(self) -> None:
         """Rebuild the config, show the first problem inline and tell the parent."""
