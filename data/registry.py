@@ -8,6 +8,7 @@ from data.errors import UnknownDatasetError
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 IMAGE_SHAPE = (28, 28)
+IMAGE_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte.gz",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from app_driver import SIZE, make_app, pilot_test
 from textual.widgets import Button, Input, Select
@@ -139,3 +140,27 @@ async def test_values_the_cli_refuses_are_refused_inline_too(mnist_tui_home):
         await pilot.press("f5")  # refused: no run starts
         await pilot.pause()
         assert app.query_one("#start", Button).disabled and app.store.list_runs() == []
+
+
+@pilot_test
+async def test_a_hostile_dashboard_json_is_set_aside_and_the_dashboard_starts(mnist_tui_home):
+    """Issue 9, item 6: deep nesting, a FIFO or a huge file never stop the dashboard from starting."""
+    mnist_tui_home.mkdir(parents=True, exist_ok=True)
+    path = mnist_tui_home / "dashboard.json"
+    for make, problem in [
+        (lambda: path.write_text("[" * 30_000 + "]" * 30_000, encoding="utf-8"), "nested too deeply"),
+        (lambda: path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"), "larger than"),
+        (lambda: path.write_text('{"options": [1, 2]}', encoding="utf-8"), "could not read"),
+        (lambda: os.mkfifo(path), "not a regular file"),
+    ]:
+        make()
+        loaded, message = load_options()
+        assert loaded is None and problem in message and str(path) in message
+        assert not path.exists() and os.path.lexists(mnist_tui_home / "dashboard.json.bad")
+        os.unlink(mnist_tui_home / "dashboard.json.bad")
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    initial, _ = load_options()
+    app = make_app(initial)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.train_pane.options.config == RunConfig()
