@@ -1,0 +1,54 @@
+"""Run a command as a subprocess and report its exit code, output, peak memory and whether it hung.
+
+`os.wait4` gives the rusage of that one child (ru_maxrss, KiB on Linux), unlike RUSAGE_CHILDREN,
+which is the maximum over every child the test process ever waited for.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int | None
+    """None when the command hung and was killed."""
+    stdout: str
+    stderr: str
+    peak_rss_kib: int
+    seconds: float
+
+    @property
+    def hung(self) -> bool:
+        return self.returncode is None
+
+
+def run_measured(argv: list[str], env: dict[str, str], timeout: float = 60, send: tuple[float, int] | None = None) -> Measured:
+    """Run `argv` to its end (killed after `timeout` s); `send` = (delay, signal) signals it once after `delay` s."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        status, usage, hung = None, None, False
+        while status is None:
+            pid, raw, rusage = os.wait4(proc.pid, os.WNOHANG)
+            elapsed = time.monotonic() - started
+            if pid:
+                status, usage = raw, rusage
+            elif send is not None and elapsed >= send[0]:
+                os.kill(proc.pid, send[1])
+                send = None
+            elif elapsed > timeout:
+                os.kill(proc.pid, signal.SIGKILL)
+                hung = True
+            else:
+                time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
+        out.seek(0)
+        err.seek(0)
+        return Measured(None if hung else proc.returncode, out.read(), err.read(), usage.ru_maxrss,
+                        time.monotonic() - started)
