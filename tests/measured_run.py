@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -28,25 +29,48 @@ class Measured:
         return self.returncode is None
 
 
-def run_measured(argv: list[str], env: dict[str, str], timeout: float = 60, send: tuple[float, int] | None = None) -> Measured:
-    """Run `argv` to its end (killed after `timeout` s); `send` = (delay, signal) signals it once after `delay` s."""
+def maps_library(name: str) -> Callable[[int], bool]:
+    """A `ready` test: the process has mapped a shared library whose path contains `name`."""
+
+    def ready(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/maps") as maps:
+                return name in maps.read()
+        except OSError:
+            return False
+
+    return ready
+
+
+def run_measured(
+    argv: list[str], env: dict[str, str], timeout: float = 60,
+    send: tuple[float, int] | None = None, ready: Callable[[int], bool] | None = None,
+) -> Measured:
+    """Run `argv` to its end (killed after `timeout` s).
+
+    `send` = (delay, signal) signals it once, `delay` s after start, or after `ready(pid)` first
+    holds when given (e.g. once its own code runs, past the interpreter's start-up).
+    """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         status, usage, hung = None, None, False
+        origin = None if ready else started
         while status is None:
             pid, raw, rusage = os.wait4(proc.pid, os.WNOHANG)
             elapsed = time.monotonic() - started
+            if origin is None and ready(proc.pid):
+                origin = time.monotonic()
             if pid:
                 status, usage = raw, rusage
-            elif send is not None and elapsed >= send[0]:
+            elif send is not None and origin is not None and time.monotonic() - origin >= send[0]:
                 os.kill(proc.pid, send[1])
                 send = None
             elif elapsed > timeout:
                 os.kill(proc.pid, signal.SIGKILL)
                 hung = True
             else:
-                time.sleep(0.01)
+                time.sleep(0.002)
         proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
         out.seek(0)
         err.seek(0)

@@ -8,7 +8,8 @@ import signal
 
 import pytest
 
-from cli_helpers import cli, json_lines, start, train_json
+from cli_helpers import COMMAND, cli, env_for, json_lines, start, train_json
+from measured_run import maps_library, run_measured
 from nn_core.config import TrainConfig
 from runs.store import RunStore
 
@@ -156,18 +157,39 @@ def test_sigkill_mid_run_leaves_an_interrupted_run_with_its_epochs(tmp_path):
     assert json.loads(listed.stdout)[0]["status"] == "interrupted"
 
 
-def test_ctrl_c_records_the_run_cancelled(tmp_path):
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_ctrl_c_sigterm_and_sighup_record_the_run_cancelled(tmp_path, signum, code):
     proc = start(tmp_path, "train", *LONG)
     _first_epoch_line(proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     summary = json_lines(out)[-1]
     assert summary["status"] == "cancelled" and "cancelled" in err
     with RunStore.open(tmp_path) as store:
         run = store.get_run(summary["run_id"])
     assert run.status == "cancelled" and len(run.epochs) == summary["epochs"] >= 1
     assert run.model_path and os.path.isfile(run.model_path)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_during_start_up_prints_one_line_and_no_traceback(tmp_path, signum):
+    """Issue 9, item 10: a signal while our modules import or the data loads is an interrupt, not a crash.
+
+    Delays count from when NumPy's C core is mapped, i.e. mnist-tui's own imports are under way
+    (before that, Python's own start-up, e.g. `site`, prints its traceback whatever a program does).
+    """
+    env = {**env_for(tmp_path), "PYTHONUNBUFFERED": "1"}
+    for delay in (0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.6):
+        result = run_measured([*COMMAND, "train", *LONG], env, timeout=60, send=(delay, signum),
+                              ready=maps_library("_multiarray_umath"))
+        assert "Traceback" not in result.stderr, (delay, result.stderr)
+        assert result.returncode in (128 + signum, -signum), (delay, result.returncode, result.stderr)
+        if result.returncode > 0:
+            assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
+    with RunStore.open(tmp_path) as store:
+        assert all(run.status == "cancelled" for run in store.list_runs())
 
 
 def test_two_train_processes_at_once_both_complete(tmp_path):

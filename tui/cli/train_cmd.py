@@ -2,8 +2,8 @@
 
 People get a progress bar and a table that grows by one row per epoch; `--json` prints one JSON
 object per line instead (each epoch, then a summary with the stored run id). The first Ctrl-C
-stops between batches and records the run `cancelled` with its finished epochs; a second one
-aborts at once.
+(or SIGTERM, SIGHUP) stops between batches and records the run `cancelled` with its finished
+epochs, exiting 130 (143, 129); a second one aborts at once.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from rich.table import Table
 from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
 from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig, check_memory
 from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
-from tui.cli import common
+from tui.cli import common, signals
 
 FLAG_FOR_FIELD = {
     "hidden_sizes": "--hidden-sizes", "activation": "--activation", "init": "--init",
@@ -122,20 +122,25 @@ def build_config(args: argparse.Namespace) -> RunConfig:
 
 
 @contextmanager
-def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
-    """First SIGINT sets `cancel` (a clean stop between batches); a second one raises KeyboardInterrupt."""
+def _stop_signals_cancel(cancel: threading.Event, received: list[int]) -> Iterator[None]:
+    """The first SIGINT, SIGTERM or SIGHUP sets `cancel` (a clean stop between batches, the run
+    recorded `cancelled` with its finished epochs) and is appended to `received`; a second one
+    raises (signals.Terminated, a KeyboardInterrupt) to abort at once."""
 
     def handler(signum: int, frame: Any) -> None:
         if cancel.is_set():
-            raise KeyboardInterrupt
+            raise signals.Terminated(signum)
+        received.append(signum)
         cancel.set()
-        print("cancelling after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"{what}: cancelling after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in signals.STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -150,18 +155,21 @@ def run(args: argparse.Namespace) -> int:
         return store
     from runs.service import execute_run  # the engine is imported only when training
 
-    cancel = threading.Event()
+    cancel, received = threading.Event(), []
     view = JsonView() if args.json else TableView(config)
     started = time.perf_counter()
     try:
-        with store, _ctrl_c_cancels(cancel), view:
+        with store, _stop_signals_cancel(cancel, received), view:
             finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        signals.ignore()
         print("aborted", file=sys.stderr)
-        return common.EXIT_INTERRUPTED
+        return signals.exit_code(interrupt)
     view.summary(finished, time.perf_counter() - started)
     if finished.status != "completed":
         print(f"mnist-tui train: run {finished.status}: {finished.message}", file=sys.stderr)
+    if finished.status == "cancelled" and received:
+        return 128 + received[0]
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
 
 
