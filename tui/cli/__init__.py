@@ -39,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         with signals.deferred():
             parser = build_parser()
         args = parser.parse_args(argv)
+        if args.command != "data":  # everything but the data commands uses the home folder
+            from tui.cli.common import EXIT_USAGE, home_problem
+
+            problem = home_problem()
+            if problem:
+                print(f"mnist-tui: error: {problem}", file=sys.stderr)
+                return EXIT_USAGE
         if args.command is None:
             from tui.app import run_dashboard  # Textual is imported only here
 
