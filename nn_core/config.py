@@ -146,8 +146,10 @@ class TrainConfig:
     def dropout_rates(self, hidden_layers: int) -> tuple[float, ...]:
         """One rate per hidden layer; ConfigError if the list does not fit the network."""
         rates = self.dropout
-        if not rates:
+        if not any(rates):
             return (0.0,) * hidden_layers
+        if not hidden_layers:
+            raise ConfigError("dropout", list(rates), "none: a network without hidden layers has no units to drop")
         if len(rates) == 1:
             return rates * hidden_layers
         if len(rates) != hidden_layers:

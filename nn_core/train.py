@@ -29,7 +29,7 @@ from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
 from nn_core.regularizers import make_penalties
 from nn_core.schedules import make_schedule
-from nn_core.stalls import stall_message, stalled
+from nn_core.stalls import stall_message
 from nn_core.threads import blas_threads, engine_blas_threads
 
 DIVERGED_LOSS = 100.0
@@ -113,8 +113,8 @@ class Trainer:
     augmentation from default_rng((seed, 3)): streams independent of the model's initialisation
     and of each other; equal seeds give bit-identical runs.
     Early stopping ends the run `completed` once the validation loss has not improved on its best
-    for `early_stop` epochs. A run that predicts one class for a whole epoch has stopped learning
-    (nn_core.stalls): it ends `diverged` after that epoch's record, with advice.
+    for `early_stop` epochs. A run that predicts one class for a whole epoch, or whose ReLU layer died, has
+    stopped learning (nn_core.stalls): it ends `diverged` after that epoch's record, with advice.
     A cancelled run stops before its next batch: the model holds the last full update and the
     partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
     non-finite weights after an epoch) stops with a message and no record for that epoch; its
@@ -202,10 +202,9 @@ class Trainer:
                 lr=lr,
                 seconds=time.perf_counter() - started,
             )
-            cls = stalled(predictions, y, self.model.config.num_classes)
-            if cls is not None:
-                self.status = "diverged"
-                self.message = stall_message(epoch, cls, n, self.model, x, self.config.learning_rate)
+            stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
+            if stuck is not None:
+                self.status, self.message = "diverged", stuck
                 return
             if self.config.early_stop and val[0] is not None:
                 if val[0] < best_val:

@@ -51,6 +51,13 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
+    def __post_init__(self) -> None:
+        """Settings that only make sense together: checked here so every front end refuses them alike."""
+        self.train.dropout_rates(len(self.model.hidden_sizes))
+        if self.train.early_stop and self.data.val_size == 0:
+            raise ConfigError("early_stop", self.train.early_stop,
+                              "0 (off) when there is no validation set (val_size 0): it stops on the validation loss")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "data": {f.name: getattr(self.data, f.name) for f in fields(DataConfig)},

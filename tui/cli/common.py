@@ -53,6 +53,38 @@ def int_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def rate_list(text: str) -> tuple[float, ...]:
+    """`0.2` or `0.2,0.1` -> rates in [0, 1), e.g. dropout per hidden layer."""
+    try:
+        values = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        values = (-1.0,)
+    if not values or any(not 0 <= v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected a rate in [0, 1) or one per hidden layer, e.g. 0.2 or 0.3,0.2")
+    return values
+
+
+AUGMENT_KEYS = {"shift": int, "rotate": float}
+
+
+def augment_spec(text: str) -> dict[str, float]:
+    """`shift=2,rotate=10` -> {'shift': 2, 'rotate': 10.0}; `none` -> {}."""
+    if text.strip() == "none":
+        return {}
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        try:
+            if not sep or key not in AUGMENT_KEYS or key in out:
+                raise ValueError
+            out[key] = AUGMENT_KEYS[key](value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"got {text!r}, expected shift=PIXELS and/or rotate=DEGREES, e.g. shift=2,rotate=10 (or none)") from None
+    return out
+
+
 def home_problem() -> str | None:
     """Why the home folder's path cannot hold the store and its models (too long for the OS), or None.
 
