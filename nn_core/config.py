@@ -9,7 +9,7 @@ from typing import Any
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 INITS = ("gaussian", "xavier")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
-DEFAULT_LEARNING_RATES = {"sgd": 0.05, "momentum": 0.05, "nesterov": 0.05, "adam": 0.001, "adamw": 0.001}
+DEFAULT_LEARNING_RATES = {"sgd": 0.05, "momentum": 0.05, "nesterov": 0.05, "adam": 0.003, "adamw": 0.003}
 """Each optimizer's default lr, chosen on validation accuracy (README, Engine)."""
 SCHEDULES = ("constant", "decay", "cosine")
 PRESET_HIDDEN = {0: (), 1: (64,), 2: (64, 64)}

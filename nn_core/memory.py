@@ -6,7 +6,8 @@ estimate adds what MLP and Trainer hold for the whole run (float32):
 
     parameters (W and b)      sum (fan_in + 1) * fan_out
     gradients                 as many as the parameters
-    optimizer state           as many again for momentum, none for sgd
+    optimizer state           as many again for momentum and nesterov, three times (m, v, scratch)
+                              for adam and adamw, none for sgd
     step buffers, per batch   rows * (sum (3 w + 1) over hidden widths + classes + 2)
     batch inputs, per batch   rows * (2 * inputs + 1 + classes)
     evaluation chunk          min(INFERENCE_CHUNK, rows) * 2 * widest layer output, plus all logits
@@ -26,6 +27,8 @@ from nn_core.config import ModelConfig, TrainConfig
 from nn_core.model import INFERENCE_CHUNK
 
 FLOAT_BYTES = 4
+OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 3, "adamw": 3}
+"""Parameter-sized arrays each optimizer keeps (nn_core.optimizers)."""
 MEMORY_SHARE = 0.5
 """Share of physical memory one training may plan to use."""
 
@@ -61,7 +64,7 @@ def estimate_training_bytes(model: ModelConfig, train: TrainConfig, train_rows: 
     Pure arithmetic on Python ints, so absurd configs give absurd numbers, never an overflow.
     """
     params = parameter_count(model) * FLOAT_BYTES
-    optimizer = params if train.optimizer == "momentum" else 0
+    optimizer = params * OPTIMIZER_COPIES[train.optimizer]
     rows = min(train.batch_size, max(train_rows, 1))
     classes, inputs = model.num_classes, model.input_size
     per_row = sum(3 * w + 1 for w in model.hidden_sizes) + classes + 2 + 2 * inputs + 1 + classes

@@ -25,7 +25,7 @@ def _train(model_config: ModelConfig, train_config: TrainConfig) -> tuple[MLP, T
     return model, trainer
 
 
-@pytest.mark.parametrize("optimizer", ["momentum", "sgd"])
+@pytest.mark.parametrize("optimizer", ["momentum", "sgd", "nesterov"])
 def test_model_parts_are_the_exact_bytes_of_the_arrays(optimizer):
     model_config, train_config = ModelConfig(hidden_sizes=(30, 20)), TrainConfig(optimizer=optimizer, batch_size=64, epochs=1)
     model, trainer = _train(model_config, train_config)

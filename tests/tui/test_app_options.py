@@ -164,3 +164,38 @@ async def test_a_hostile_dashboard_json_is_set_aside_and_the_dashboard_starts(mn
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.train_pane.options.config == RunConfig()
+
+
+@pilot_test
+async def test_training_options_adam_dropout_augment_and_early_stop_by_keys(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        lr = app.query_one("#opt-learning_rate", Input)
+        assert lr.value == "0.05" and app.query_one("#opt-weight_decay", Input).disabled
+        await pilot.click("#opt-optimizer")  # opens on "momentum": sgd, momentum, nesterov, adam, adamw
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.query_one("#opt-optimizer", Select).value == "adam"
+        assert lr.value == "0.003"  # the old optimizer's default became the new one's
+        assert app.query_one("#opt-momentum", Input).disabled
+        await replace_text(pilot, "#opt-learning_rate", "0.002")
+        await pilot.click("#opt-optimizer")
+        await pilot.press("down", "enter")  # adamw: a rate the user typed is kept
+        await pilot.pause()
+        assert lr.value == "0.002" and not app.query_one("#opt-weight_decay", Input).disabled
+        await replace_text(pilot, "#opt-dropout", "0.2")
+        await replace_text(pilot, "#opt-augment_shift", "2")
+        await replace_text(pilot, "#opt-augment_rotate", "10")
+        await replace_text(pilot, "#opt-early_stop", "3")
+        train = app.train_pane.options.config.train
+        assert (train.optimizer, train.learning_rate, train.dropout) == ("adamw", 0.002, (0.2,))
+        assert (train.augment_shift, train.augment_rotate, train.early_stop) == (2, 10.0, 3)
+        await replace_text(pilot, "#opt-val_size", "0")
+        error = str(app.query_one("#options-error").render())
+        assert error.startswith("Early stop: 3") and "no validation set" in error
+        assert app.query_one("#start", Button).disabled
+        await replace_text(pilot, "#opt-val_size", "5000")
+        await replace_text(pilot, "#opt-dropout", "0.2,0.2")  # two rates for one hidden layer
+        assert str(app.query_one("#options-error").render()).startswith("Dropout: ")
+        await replace_text(pilot, "#opt-dropout", "1")
+        assert "[0, 1)" in str(app.query_one("#options-error").render())
