@@ -55,6 +55,14 @@ def options(config: dict[str, Any]) -> str:
         parts.append(f"L1 {_number(train.get('l1_lambda'))}")
     if train.get("l2_lambda"):
         parts.append(f"L2 {_number(train['l2_lambda'])}")
+    if train.get("optimizer") == "adamw":
+        parts.append(f"wd {_number(train.get('weight_decay', '?'))}")
+    if any(train.get("dropout") or ()):
+        parts.append("dropout " + ",".join(map(_number, train["dropout"])))
+    if train.get("augment_shift") or train.get("augment_rotate"):
+        parts.append(f"aug ±{train.get('augment_shift', 0)}px ±{_number(train.get('augment_rotate', 0))}°")
+    if train.get("early_stop"):
+        parts.append(f"stop@{train['early_stop']}")
     if data.get("normalization", "simple") != "simple":
         parts.append(str(data["normalization"]))
     if data.get("limit"):
