@@ -191,6 +191,7 @@ class Trainer:
                     return
                 val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
                 test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
+                stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
             yield EpochRecord(
                 epoch=epoch,
                 train_loss=loss_sum / n,
@@ -202,7 +203,6 @@ class Trainer:
                 lr=lr,
                 seconds=time.perf_counter() - started,
             )
-            stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
             if stuck is not None:
                 self.status, self.message = "diverged", stuck
                 return

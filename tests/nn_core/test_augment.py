@@ -120,3 +120,17 @@ def test_training_images_are_augmented_and_validation_images_are_not(mnist):
     # Same shuffled images, but moved: many pixels differ, the ink (up to what leaves the frame) stays.
     assert np.mean(np.any(augmented != plain, axis=1)) > 0.9
     assert augmented.sum() == pytest.approx(plain.sum(), rel=0.05)
+
+
+def test_runs_with_dropout_and_augmentation_repeat_bit_for_bit(mnist):
+    train = (mnist["x_train"][:1000], mnist["y_train"][:1000])
+
+    def run(seed):
+        model = MLP(ModelConfig(hidden_sizes=(16,)), 0)
+        config = TrainConfig(epochs=2, seed=seed, dropout=(0.3,), augment_shift=2, augment_rotate=10.0, optimizer="adam")
+        list(Trainer(model, config, train).run())
+        return model.params[0]
+
+    first, again, other = run(1), run(1), run(2)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
