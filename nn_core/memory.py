@@ -91,4 +91,7 @@ def memory_limit() -> int | None:
 
 
 def gigabytes(n: int) -> str:
+    """Bytes for people: MB below 0.1 GB, TB from 1,000 GB."""
+    if n >= 1e12:
+        return f"{n / 1e12:.1f} TB"
     return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"

@@ -101,7 +101,7 @@ def save_model(
 
 
 def _open_regular(path: Path):
-    """`path` opened for reading if it is a regular file; a FIFO, device or folder is refused unopened.
+    """`path` opened for reading if it is a regular file; a FIFO, device or folder is refused, never read.
 
     O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer; fstat of the
     opened descriptor then says what it really is (no race between a check and the open).

@@ -81,6 +81,14 @@ class RunConfig:
         return {f"{section}.{k}": v for section, d in self.to_dict().items() for k, v in d.items()}
 
 
+class MemoryLimitError(ConfigError):
+    """A run over the memory limit; `summary` is the short form the dashboard's error line shows."""
+
+    def __init__(self, field: str, value: Any, expected: str, summary: str) -> None:
+        super().__init__(field, value, expected)
+        self.summary = summary
+
+
 def check_memory(config: RunConfig, limit: int | None = None) -> None:
     """Refuse (ConfigError) a run whose estimated memory exceeds `limit` (default: nn_core.memory's share).
 
@@ -94,9 +102,11 @@ def check_memory(config: RunConfig, limit: int | None = None) -> None:
         return
     field = "batch_size" if estimate.batch > estimate.model else "hidden_sizes"
     value = config.train.batch_size if field == "batch_size" else list(config.model.hidden_sizes)
-    raise ConfigError(
+    raise MemoryLimitError(
         field, value,
-        f"a run within {gigabytes(limit)} of memory ({MEMORY_SHARE:.0%} of this machine's); "
-        f"{config.model.describe()} would need about {gigabytes(estimate.total)} "
-        f"(weights, gradients, optimizer {gigabytes(estimate.model)}; batches {gigabytes(estimate.batch)})",
+        f"a run within {gigabytes(limit)} ({MEMORY_SHARE:.0%} of this machine's memory); "
+        f"this one would need about {gigabytes(estimate.total)} (model {gigabytes(estimate.model)}, "
+        f"batches {gigabytes(estimate.batch)})",
+        f"needs about {gigabytes(estimate.total)}, over the limit of {gigabytes(limit)} "
+        f"({MEMORY_SHARE:.0%} of RAM)",
     )

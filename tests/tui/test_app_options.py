@@ -136,7 +136,7 @@ async def test_values_the_cli_refuses_are_refused_inline_too(mnist_tui_home):
         await pilot.press("down", "down", "enter")  # custom widths
         await replace_text(pilot, "#opt-hidden_sizes", "1000000,1000000")
         error = str(app.query_one("#options-error").render())
-        assert error.startswith("Widths: ") and "of this machine's" in error and "would need about" in error
+        assert error.startswith("Widths: needs about ") and "over the limit of" in error and "% of RAM" in error
         await pilot.press("f5")  # refused: no run starts
         await pilot.pause()
         assert app.query_one("#start", Button).disabled and app.store.list_runs() == []

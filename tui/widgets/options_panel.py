@@ -18,7 +18,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from nn_core.config import (
     ACTIVATIONS, DEFAULT_LEARNING_RATES, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig,
 )
-from runs.config import DataConfig, RunConfig, check_memory
+from runs.config import DataConfig, MemoryLimitError, RunConfig, check_memory
 
 CUSTOM = "custom"
 
@@ -332,7 +332,10 @@ class OptionsPanel(Widget):
             config = self.build_config()
         except ConfigError as error:
             invalid = error.field if error.field in OPTIONS else "hidden_sizes"
-            self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
+            if isinstance(error, MemoryLimitError):  # the value is fine, the machine is too small
+                self.error = f"{OPTIONS[invalid].label}: {error.summary}"
+            else:
+                self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
             config = None
         else:
             self.error = None
