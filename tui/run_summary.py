@@ -59,8 +59,10 @@ def options(config: dict[str, Any]) -> str:
         parts.append(f"wd {_number(train.get('weight_decay', '?'))}")
     if any(train.get("dropout") or ()):
         parts.append("dropout " + ",".join(map(_number, train["dropout"])))
-    if train.get("augment_shift") or train.get("augment_rotate"):
-        parts.append(f"aug ±{train.get('augment_shift', 0)}px ±{_number(train.get('augment_rotate', 0))}°")
+    moves = [f"±{train['augment_shift']}px" if train.get("augment_shift") else "",
+             f"±{_number(train['augment_rotate'])}°" if train.get("augment_rotate") else ""]
+    if any(moves):
+        parts.append("aug " + " ".join(m for m in moves if m))
     if train.get("early_stop"):
         parts.append(f"stop@{train['early_stop']}")
     if data.get("normalization", "simple") != "simple":

@@ -28,6 +28,7 @@ def test_architecture_and_options_labels():
     regularised = RunConfig(model=ModelConfig(hidden_sizes=(64, 64)), train=TrainConfig(
         optimizer="adamw", dropout=(0.3, 0.2), augment_shift=2, augment_rotate=10.0, early_stop=3))
     assert options(regularised.to_dict()) == "adamw lr 0.003 b32 cosine wd 0.01 dropout 0.3,0.2 aug ±2px ±10° stop@3"
+    assert options(RunConfig(train=TrainConfig(augment_rotate=5.0)).to_dict()).endswith(" aug ±5°")
 
 
 def test_class_names_per_dataset():
