@@ -20,10 +20,6 @@ class Dropout:
         self.rng = rng
         self._keep: dict[tuple[int, ...], np.ndarray] = {}
 
-    @property
-    def active(self) -> bool:
-        return any(self.rates)
-
     def fill(self, index: int, mask: np.ndarray) -> None:
         """Write a mask of 0 and 1/(1-p) into `mask` (float32 or float64), with no allocation after the first call."""
         p = self.rates[index]

@@ -43,7 +43,11 @@ class SGD:
         param -= accumulated
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
-        """One update from plain gradients of `params` (W and b as separate arrays)."""
+        """One update from plain gradients of `params` (W and b as separate arrays).
+
+        It switches the optimizer to that layout (weight decay then skips 1-D arrays instead of
+        last rows), so an optimizer stepped here is not also handed to `MLP.train_step`.
+        """
         self.fused_bias_row = False
         factor = self.begin_step(lr)
         for i, (p, g) in enumerate(zip(params, grads)):
