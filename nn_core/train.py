@@ -211,9 +211,10 @@ class Trainer:
                     best_val, best_epoch = val[0], epoch
                 elif epoch - best_epoch >= self.config.early_stop and epoch < self.config.epochs:
                     self.status = "completed"
+                    waited = epoch - best_epoch
                     self.message = (f"Stopped early after epoch {epoch} of {self.config.epochs}: the validation loss "
-                                    f"has not improved for {epoch - best_epoch} epochs (best {best_val:.4f} in epoch "
-                                    f"{best_epoch}).")
+                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (best "
+                                    f"{best_val:.4f} in epoch {best_epoch}).")
                     return
         self.status = "completed"
 

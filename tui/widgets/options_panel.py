@@ -110,12 +110,10 @@ OPTIONS = {
         Option("hidden_sizes", "Widths", "Units per hidden layer, comma separated, e.g. 128,64 (only for custom)."),
         Option("activation", "Activation", "Non-linearity of hidden units: relu trains fastest; sigmoid/tanh saturate."),
         Option("init", "Init", "Initial weights: xavier scales by layer size; gaussian uses a fixed small spread."),
-        Option("optimizer", "Optimizer", "sgd steps down the gradient; momentum/nesterov keep a running direction; "
-               "adam/adamw scale each weight's step (adamw also decays weights)."),
+        Option("optimizer", "Optimizer", "sgd; momentum/nesterov add a running direction; adam/adamw adapt per-weight steps."),
         Option("momentum", "Momentum", "Share of the previous step kept by momentum and nesterov, in [0, 1)."),
         Option("weight_decay", "Weight decay", "adamw only: each step shrinks weights by lr x this (0.01 = PyTorch's)."),
-        Option("learning_rate", "Learning rate", "Step size: too high diverges, too low learns slowly (defaults: 0.05 "
-               "momentum-like, 0.003 adam and adamw; changing the optimizer swaps a default)."),
+        Option("learning_rate", "Learning rate", "Step size; too high diverges. Default 0.05, or 0.003 with adam/adamw."),
         Option("schedule", "LR schedule", "constant; decay multiplies the rate each epoch; cosine anneals it to zero."),
         Option("decay_rate", "Decay rate", "Per-epoch factor of the decay schedule, e.g. 0.98."),
         Option("epochs", "Epochs", "Passes over the training set."),
@@ -123,11 +121,10 @@ OPTIONS = {
         Option("l1", "L1", "L1 penalty on weights: pushes many weights to exactly zero (sparser network)."),
         Option("l1_lambda", "L1 lambda", "Strength of the L1 penalty (used when L1 is on), e.g. 1e-5."),
         Option("l2_lambda", "L2 lambda", "Strength of the L2 penalty (weight decay): 0 = off, e.g. 1e-4."),
-        Option("dropout", "Dropout", "Share of hidden units switched off at each training step (empty = none): "
-               "0.2 for all layers or 0.3,0.2 per layer; never when evaluating."),
+        Option("dropout", "Dropout", "Hidden units dropped per training step: 0.2, or 0.3,0.2 per layer (empty = none)."),
         Option("augment_shift", "Aug. shift", "Training images moved by up to N pixels each way, anew each epoch (0 = off)."),
         Option("augment_rotate", "Aug. rotate", "Training images turned by up to N degrees each way (0 = off)."),
-        Option("early_stop", "Early stop", "Stop after N epochs without a better validation loss (0 = off; needs validation)."),
+        Option("early_stop", "Early stop", "Stop after N epochs without a lower validation loss (0 = off)."),
         Option("seed", "Seed", "Random seed for initial weights, shuffling and the validation split."),
     )
 }
@@ -224,7 +221,7 @@ class OptionsPanel(Widget):
                 compact=True,
                 id=f"opt-{field}",
                 validators=[FieldValidator(field, INPUT_PARSERS[field])],
-                placeholder="all" if field == "limit" else "",
+                placeholder={"limit": "all", "dropout": "none"}.get(field, ""),
             )
         widget.tooltip = option.help
         return widget
