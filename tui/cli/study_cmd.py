@@ -39,7 +39,7 @@ from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_stud
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
-from tui.cli import common, study_options, train_cmd
+from tui.cli import common, signals, study_options, train_cmd
 from tui.safe_text import plain
 
 ASK_ABOVE = 500
@@ -196,15 +196,17 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
         return common.failure(command, str(error))
     view = JsonView() if args.json else LineView()
     cancel = threading.Event()
+    received: list[int] = []
     try:
         study_id = existing.id if existing is not None else create_study(store, spec, len(trials))
         left = pending_trials(store, study_id, trials)[0] if existing is not None else trials
         view.start(study_id, spec, trials, left, executor.workers)
-        with train_cmd.ctrl_c_cancels(cancel):
+        with train_cmd.stop_signals_cancel(cancel, received):
             outcome = run_study(store, study_id, executor, on_event=view.on_event, cancel=cancel)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        signals.ignore()
         print("aborted; `mnist-tui study resume` reruns the unfinished trials", file=sys.stderr)
-        return common.EXIT_INTERRUPTED
+        return signals.exit_code(interrupt)
     except StoreError as error:
         return common.failure(command, str(error))
     except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
@@ -215,7 +217,7 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
     study = get_study(store, outcome.study_id)
     view.finish(outcome, summarize(study, study_runs(store, study.id), trials))
     if outcome.status == "cancelled":
-        return common.EXIT_INTERRUPTED
+        return 128 + received[0] if received else common.EXIT_INTERRUPTED
     if outcome.status != "completed":
         print(f"mnist-tui {command}: study {study.id} {outcome.status}: {plain(outcome.message)}", file=sys.stderr)
         return common.EXIT_FAILED
