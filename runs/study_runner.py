@@ -8,25 +8,38 @@ Only this process writes the run store (workers never open it). For each trial i
 
 Resume: trials whose run is completed or diverged are skipped; interrupted, failed and cancelled
 ones are rerun, replacing their earlier attempt (runs.study_store explains why this never records a
-trial twice). A trial whose worker died is rerun once within the same call, then left
-`interrupted` for the next resume.
+trial twice). A trial whose worker died is rerun once within the same call (a crash of one worker
+should not cost the study a trial), then left `interrupted` for the next resume.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable
 
-from runs.events import Event
+from nn_core.model_io import ModelFileError, load_model
+from runs.config import RunConfig
+from runs.events import EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore
+from runs.study_estimate import seconds_per_epoch
 from runs.study_executor import TrialExecutor
+from runs.study_spec import Trial
+from runs.study_store import FINAL_STATUSES, claim_study, finish_study, start_trial_run, study_runs
+
+MAX_MODEL_BYTES = 512 * 1024 * 1024
+"""A model file sent back by a worker larger than this is refused before it is written."""
+RETRIES_AFTER_WORKER_DEATH = 1
 
 
 @dataclass(frozen=True)
 class StudyProgress:
     total: int
     done: int
-    """Trials finished (any status) including those skipped as already done."""
+    """Trials finished (any status), including those skipped as already done."""
     running: int
     queued: int
     eta_seconds: float | None
@@ -52,6 +65,60 @@ class StudyOutcome:
     message: str = ""
 
 
+class _Tracker:
+    """Which trials wait, run and ended; the ETA from the estimate table, corrected by measured epochs."""
+
+    def __init__(self, trials: list[Trial], skipped: int, workers: int) -> None:
+        self.trials = {t.key: t for t in trials}
+        self.waiting: list[str] = [t.key for t in trials]
+        self.total = len(trials) + skipped
+        self.done = skipped
+        self.running: dict[str, int | None] = {}
+        self.epochs_done: dict[str, int] = {}
+        self.workers = max(1, workers)
+        self.measured: list[float] = []
+        self.estimated: list[float] = []
+
+    def progress(self) -> StudyProgress:
+        queued = self.total - self.done - len(self.running)
+        return StudyProgress(self.total, self.done, len(self.running), queued, self.eta())
+
+    def eta(self) -> float | None:
+        left = 0.0
+        for key in [*self.running, *self.waiting]:
+            trial = self.trials[key]
+            left += (trial.config.train.epochs - self.epochs_done.get(key, 0)) * seconds_per_epoch(trial.config)
+        scale = (sum(self.measured) / sum(self.estimated)) if self.measured else 1.0
+        return left * scale / self.workers
+
+
+def _write_model(store: RunStore, run_id: int, payload: bytes | None) -> Path | None:
+    """Write the worker's model bytes as models/<run_id>.npz (atomically), if they are a valid model file."""
+    if payload is None or len(payload) > MAX_MODEL_BYTES:
+        return None
+    path = store.model_path(run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        load_model(tmp)  # refuses anything that is not a model file of ours
+        os.replace(tmp, path)
+    except (ModelFileError, OSError):
+        Path(tmp).unlink(missing_ok=True)
+        return None
+    return path
+
+
+def pending_trials(store: RunStore, study_id: int, trials: list[Trial]) -> tuple[list[Trial], int]:
+    """(trials still to run, how many are already final) from the study's stored runs."""
+    final = {r.trial_key for r in study_runs(store, study_id) if r.status in FINAL_STATUSES}
+    todo = [t for t in trials if t.key not in final]
+    return todo, len(trials) - len(todo)
+
+
 def run_study(
     store: RunStore,
     study_id: int,
@@ -66,4 +133,91 @@ def run_study(
         cancel: a threading.Event; when set, running trials stop after their batch (recorded
             `cancelled`), queued ones never start, and the study ends `cancelled` (resumable).
     """
-    raise NotImplementedError
+    study = claim_study(store, study_id)
+    trials = study.study_spec.trials()
+    todo, skipped = pending_trials(store, study_id, trials)
+    tracker = _Tracker(todo, skipped, executor.workers)
+    notify = on_event or (lambda event: None)
+    counts: dict[str, int] = {}
+    retries: dict[str, int] = {}
+    cancelled = False
+    try:
+        for trial in todo:
+            executor.submit(trial)
+        notify(StudyEvent(None, None, None, tracker.progress()))
+        while tracker.waiting or tracker.running:
+            if cancel is not None and cancel.is_set() and not cancelled:
+                cancelled = True
+                executor.cancel()
+                tracker.waiting = []  # dropped: they never started
+                notify(StudyEvent(None, None, None, tracker.progress()))
+                if not tracker.running:
+                    break
+            for item in executor.events(0.2):
+                status = _handle(store, study_id, tracker, item.trial_key, item.event, notify)
+                if status is None:
+                    continue
+                if status == "interrupted" and not cancelled and retries.get(item.trial_key, 0) < RETRIES_AFTER_WORKER_DEATH:
+                    retries[item.trial_key] = retries.get(item.trial_key, 0) + 1
+                    tracker.done -= 1
+                    tracker.waiting.append(item.trial_key)
+                    executor.submit(tracker.trials[item.trial_key])
+                    continue
+                counts[status] = counts.get(status, 0) + 1
+    except KeyboardInterrupt:
+        finish_study(store, study_id, "cancelled", "aborted by a second Ctrl-C")
+        raise
+    except BaseException as error:
+        finish_study(store, study_id, "failed", f"{type(error).__name__}: {error}")
+        raise
+    open_trials = sum(n for s, n in counts.items() if s not in FINAL_STATUSES)
+    if cancelled:
+        status, message = "cancelled", "cancelled; `mnist-tui study resume` reruns the trials it did not finish"
+    elif open_trials:
+        status, message = "interrupted", f"{open_trials} trial(s) did not finish; `mnist-tui study resume` reruns them"
+    else:
+        status, message = "completed", ""
+    finish_study(store, study_id, status, message)
+    return StudyOutcome(study_id, status, counts, skipped, message)
+
+
+def _handle(store: RunStore, study_id: int, tracker: _Tracker, key: str, event: Event,
+            notify: Callable[[StudyEvent], None]) -> str | None:
+    """Record one trial event; returns the trial's status when the event ended it."""
+    trial = tracker.trials.get(key)
+    if trial is None:
+        return None
+    run_id = tracker.running.get(key)
+    if isinstance(event, RunStarted):
+        if key in tracker.waiting:
+            tracker.waiting.remove(key)
+        run_id = start_trial_run(store, study_id, key, trial.config, dict(event.dataset))
+        tracker.running[key] = run_id
+        tracker.epochs_done[key] = 0
+        notify(StudyEvent(key, run_id, replace(event, run_id=run_id), tracker.progress()))
+        return None
+    if isinstance(event, EpochDone):
+        if run_id is None:
+            return None
+        store.add_epoch(run_id, event.record)
+        tracker.epochs_done[key] = tracker.epochs_done.get(key, 0) + 1
+        seconds = event.record.get("seconds")
+        if isinstance(seconds, (int, float)):
+            tracker.measured.append(float(seconds))
+            tracker.estimated.append(seconds_per_epoch(trial.config))
+        notify(StudyEvent(key, run_id, replace(event, run_id=run_id), tracker.progress()))
+        return None
+    if isinstance(event, RunFinished):
+        if key in tracker.waiting:
+            tracker.waiting.remove(key)
+        if run_id is None:  # ended before it started (e.g. its data could not be loaded): still recorded
+            run_id = start_trial_run(store, study_id, key, trial.config, {"error": event.message})
+        model_path = _write_model(store, run_id, event.model_npz)
+        store.finish_run(run_id, event.status, event.message, final=event.final or None,
+                         confusion=event.confusion, model_path=model_path)
+        tracker.running.pop(key, None)
+        tracker.done += 1
+        notify(StudyEvent(key, run_id, replace(event, run_id=run_id, model_npz=None), tracker.progress()))
+        return event.status
+    notify(StudyEvent(key, run_id, event, tracker.progress()))
+    return None
