@@ -16,6 +16,7 @@ from typing import Any
 
 from nn_core.config import PRESET_HIDDEN, ConfigError
 from runs.config import RunConfig
+from runs.study_spec import StudySpec, apply_params
 from tui.widgets.options_panel import INPUT_PARSERS, OPTIONS, SELECT_CHOICES
 
 FLAG = {
@@ -97,6 +98,16 @@ def check(field: str, item: str) -> Any:
     return INPUT_PARSERS[field](field, item)
 
 
+def typed(field: str, item: str) -> Any:
+    """The value as a StudySpec holds it (`check`ed, hidden-layers a number, widths a list)."""
+    value = check(field, item)
+    if field == "layers":
+        return int(value)
+    if field == "hidden_sizes":
+        return list(value)
+    return value
+
+
 def parse_seeds(text: str) -> list[int]:
     """`3` -> [0, 1, 2]; `0,5,9` -> [0, 5, 9]; raises ConfigError naming the seeds field."""
     items = split(SEEDS, text)
@@ -149,6 +160,21 @@ class StudyForm:
         seeds = self.seeds
         args += ["--seeds", str(len(seeds)) if seeds == list(range(len(seeds))) else ",".join(map(str, seeds))]
         return args
+
+
+def build_spec(form: StudyForm, *, data_dir: str | None = None, name: str = "") -> StudySpec:
+    """The StudySpec of a parsed form: fixed values make the base config, lists are the grid.
+
+    Raises:
+        SpecError: a value the run config refuses in combination (naming the flag and value).
+        ConfigError: the fixed values together make no valid config (e.g. a subset larger than the data).
+    """
+    field_of = {flag: field for field, flag in FLAG.items()}
+    fixed = {flag: typed(field_of[flag], text) for flag, text in form.fixed.items()}
+    base = apply_params(RunConfig().to_dict(), fixed).to_dict()
+    base["data"]["data_dir"] = data_dir
+    vary = {flag: [typed(field_of[flag], text) for text in texts] for flag, texts in form.vary.items()}
+    return StudySpec(base=base, vary=vary, seeds=list(form.seeds), name=name)
 
 
 def parse_form(texts: dict[str, str]) -> StudyForm:

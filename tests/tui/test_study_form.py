@@ -6,7 +6,8 @@ import pytest
 
 from nn_core.config import ConfigError, ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
-from tui.study_form import SEEDS, initial_texts, parse_form, parse_seeds, split
+from runs.study_spec import SpecError
+from tui.study_form import SEEDS, build_spec, initial_texts, parse_form, parse_seeds, split
 
 
 def _texts(**changes: str) -> dict[str, str]:
@@ -84,3 +85,21 @@ def test_bad_seeds_are_refused_naming_the_field(text):
 def test_split_keeps_single_values_and_drops_surrounding_space():
     assert split("optimizer", " sgd ") == ["sgd"]
     assert split("limit", "") == []
+
+
+def test_the_form_becomes_the_study_spec_the_command_line_would_build():
+    form = parse_form(_texts(layers="0,2", optimizer="sgd,momentum", l1="off,on", seeds="2"))
+    spec = build_spec(form, data_dir="/data", name="depth")
+    assert spec.vary == {"hidden-layers": [0, 2], "optimizer": ["sgd", "momentum"], "l1": [False, True]}
+    assert spec.seeds == [0, 1] and spec.name == "depth"
+    assert spec.base["data"] == {**DataConfig(limit=2000, val_size=1000).__dict__, "data_dir": "/data"}
+    assert spec.base["train"]["epochs"] == 1
+    trials = spec.trials()
+    assert len(trials) == 2 * 2 * 2 * 2
+    assert {t.config.model.hidden_sizes for t in trials} == {(), (64, 64)}
+
+
+def test_a_fixed_combination_the_config_refuses_is_an_error_naming_the_option():
+    form = parse_form(_texts(limit="59500", val_size="1000,5000"))
+    with pytest.raises(SpecError, match="limit.*59500"):
+        build_spec(form).trials()

@@ -2,15 +2,15 @@
 
 Keyboard first: every field is a text box (Tab, or up and down, move between them), choice
 fields complete what is typed (right arrow takes the completion), and the line at the bottom
-shows as you type how many trials the study has, roughly how long it takes and the equivalent
-`mnist-tui study run` command. Enter starts; Escape closes. Dismisses with (form, name) or None.
+shows as you type how many trials the study has, roughly how long it takes (runs.study_estimate)
+and the equivalent `mnist-tui study run` command. Enter starts; Escape closes. Dismisses with the
+StudySpec, or None.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,11 +18,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
 from nn_core.config import ConfigError
 from runs.config import RunConfig
-from tui.study_form import FIELDS, SEEDS, StudyForm, choices, initial_texts, label, parse_form, separator, split
+from runs.study_estimate import study_seconds
+from runs.study_spec import SpecError, StudySpec
+from tui.study_form import (FIELDS, SEEDS, StudyForm, build_spec, choices, initial_texts, label, parse_form,
+                            separator, split)
 from tui.widgets.options_panel import OPTIONS
 
 NAME = "name"
@@ -30,6 +34,10 @@ PLACEHOLDER = {"hidden_sizes": "(set by Hidden layers)", "limit": "all", NAME: "
 MAX_NAME = 80
 LARGE_STUDY = 500
 """Above this many trials Enter asks once more (as `study run` does without --yes)."""
+MAX_LISTED = 20000
+"""Grids up to this size are expanded to count trials exactly and estimate their time."""
+MEASURE_DELAY_S = 0.15
+"""Sizing a large grid takes a while: it waits for a pause in typing."""
 
 
 class ListSuggester(Suggester):
@@ -61,15 +69,7 @@ def _hint(field: str) -> str:
     return HINTS.get(field) or ", ".join(choices(field))
 
 
-@dataclass(frozen=True)
-class StudyRequest:
-    """What the dialog returns: the parsed form and an optional study name."""
-
-    form: StudyForm
-    name: str
-
-
-class StudyDialog(ModalScreen[StudyRequest | None]):
+class StudyDialog(ModalScreen[StudySpec | None]):
     """Design a study starting from `config` (the Train tab's options)."""
 
     DEFAULT_CSS = """
@@ -100,16 +100,18 @@ class StudyDialog(ModalScreen[StudyRequest | None]):
         Binding("up", "app.focus_previous", "Previous field", show=False),
     ]
 
-    def __init__(self, config: RunConfig, *, workers: int = 1,
-                 estimate: Callable[[StudyForm], float | None] | None = None) -> None:
+    def __init__(self, config: RunConfig, *, workers: int = 1) -> None:
         super().__init__()
         self._texts = initial_texts(config)
+        self._data_dir = config.data.data_dir
         self._workers = workers
-        self._estimate = estimate
-        """Seconds the whole study should take, or None when unknown (the backend measures it)."""
         self.form: StudyForm | None = None
         """The form as last parsed, or None while a field is invalid."""
+        self.spec: StudySpec | None = None
+        """The study the form describes (None while invalid); its size is `trials`."""
+        self.trials = 0
         self._confirmed_large = False
+        self._measure_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -149,6 +151,7 @@ class StudyDialog(ModalScreen[StudyRequest | None]):
         return {field: self.query_one(f"#study-{field}", Input).value for field in (SEEDS, *FIELDS)}
 
     def _revalidate(self) -> None:
+        """Check every field as typed (cheap), then size the study a moment after typing stops."""
         texts = self.texts()
         invalid = None
         try:
@@ -165,12 +168,37 @@ class StudyDialog(ModalScreen[StudyRequest | None]):
             row.set_class(varied > 1, "-varied")
             hint = f"varies: {varied} values" if varied > 1 and field != SEEDS else _hint(field)
             self.query_one(f"#hint-{field}", Label).update(Text(hint))
-        self.query_one("#study-error", Static).update(Text(error))
-        self.query_one("#study-summary", Static).update(self._summary())
-        command = "" if self.form is None else "same as: mnist-tui study run " + shlex.join(self.form.arguments())
-        self.query_one("#study-command", Static).update(Text(command))
-        self.query_one("#study-start", Button).disabled = self.form is None
+        self.spec = None
         self._confirmed_large = False
+        self._show(error, Text("Fix the field in red to see the study's size.") if error else Text("…"))
+        if self._measure_timer is not None:
+            self._measure_timer.stop()
+        if self.form is not None:
+            self._measure_timer = self.set_timer(MEASURE_DELAY_S, self._measure)
+
+    def _measure(self) -> None:
+        """Build the spec: its real trial count (settings that cannot apply are not run twice) and time."""
+        form = self.form
+        if form is None:
+            return
+        try:
+            spec = build_spec(form, data_dir=self._data_dir)
+            trials = spec.trials() if form.trials <= MAX_LISTED else None
+        except (SpecError, ConfigError) as problem:
+            self._show(str(problem).removeprefix("--vary "), Text("These values do not combine into a study."))
+            return
+        self.spec = spec
+        self.trials = len(trials) if trials is not None else form.trials
+        seconds = study_seconds([t.config for t in trials], self._workers) if trials is not None else None
+        self._show("", self._summary(form, seconds))
+
+    def _show(self, error: str, summary: Text) -> None:
+        self.query_one("#study-error", Static).update(Text(error))
+        self.query_one("#study-summary", Static).update(summary)
+        valid = self.form is not None and not error
+        command = "same as: mnist-tui study run " + shlex.join(self.form.arguments()) if valid else ""
+        self.query_one("#study-command", Static).update(Text(command))
+        self.query_one("#study-start", Button).disabled = not valid
 
     @staticmethod
     def _count(field: str, text: str) -> int:
@@ -179,20 +207,19 @@ class StudyDialog(ModalScreen[StudyRequest | None]):
         except ConfigError:
             return 0
 
-    def _summary(self) -> Text:
-        form = self.form
-        if form is None:
-            return Text("Fix the field in red to see the study's size.")
+    def _summary(self, form: StudyForm, seconds: float | None) -> Text:
         varied = len(form.vary)
         text = Text()
         if varied == 0:
-            text.append("Nothing varied yet (type several values, e.g. optimizer sgd,momentum): ")
+            text.append("Nothing varied yet (type several values, e.g. Optimizer sgd,momentum): ")
         else:
             text.append(f"{varied} option{'s' if varied > 1 else ''} varied: ")
         text.append(f"{form.configurations} configuration{'s' if form.configurations > 1 else ''} × "
                     f"{len(form.seeds)} seed{'s' if len(form.seeds) > 1 else ''} = ")
-        text.append(f"{form.trials} trial{'s' if form.trials > 1 else ''}", style="bold")
-        seconds = self._estimate(form) if self._estimate is not None else None
+        text.append(f"{self.trials} trial{'s' if self.trials != 1 else ''}", style="bold")
+        if self.trials < form.trials:
+            text.append(f" (not {form.trials}: a setting that cannot apply, such as the activation of a "
+                        "network without hidden layers, is not run once per value)")
         if seconds is not None:
             text.append(f" · about {_duration(seconds)} on {self._workers} worker{'s' if self._workers > 1 else ''}")
         return text
@@ -212,16 +239,18 @@ class StudyDialog(ModalScreen[StudyRequest | None]):
             self.dismiss(None)
 
     def _start(self) -> None:
-        if self.form is None:
-            self.query_one("#study-error", Static).styles.text_style = "bold"
-            self.notify("Fix the field in red first.", severity="error")
+        if self._measure_timer is not None and self.form is not None and self.spec is None:
+            self._measure_timer.stop()
+            self._measure()  # Enter typed before the pause that sizes the study
+        if self.spec is None:
+            self.notify("Fix the options first (the message in red says which).", severity="error")
             return
-        if self.form.trials > LARGE_STUDY and not self._confirmed_large:
+        if self.trials > LARGE_STUDY and not self._confirmed_large:
             self._confirmed_large = True
-            self.notify(f"{self.form.trials} trials: press Enter again to start them all.", severity="warning")
+            self.notify(f"{self.trials} trials: press Enter again to start them all.", severity="warning")
             return
         name = " ".join(self.query_one(f"#study-{NAME}", Input).value.split())
-        self.dismiss(StudyRequest(self.form, name))
+        self.dismiss(replace(self.spec, name=name))
 
     def action_close(self) -> None:
         self.dismiss(None)
