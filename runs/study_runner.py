@@ -78,6 +78,8 @@ class _Tracker:
         self.workers = max(1, workers)
         self.measured: list[float] = []
         self.estimated: list[float] = []
+        self.early_failures: list[str] = []
+        """Trials that ended before training started (not recorded as runs; a resume retries them)."""
 
     def progress(self) -> StudyProgress:
         queued = self.total - self.done - len(self.running)
@@ -175,6 +177,8 @@ def run_study(
         status, message = "cancelled", "cancelled; `mnist-tui study resume` reruns the trials it did not finish"
     elif open_trials:
         status, message = "interrupted", f"{open_trials} trial(s) did not finish; `mnist-tui study resume` reruns them"
+        if tracker.early_failures:
+            message += ". First failure before training: " + tracker.early_failures[0]
     else:
         status, message = "completed", ""
     finish_study(store, study_id, status, message)
@@ -210,13 +214,15 @@ def _handle(store: RunStore, study_id: int, tracker: _Tracker, key: str, event: 
     if isinstance(event, RunFinished):
         if key in tracker.waiting:
             tracker.waiting.remove(key)
-        if run_id is None:  # ended before it started (e.g. its data could not be loaded): still recorded
-            run_id = start_trial_run(store, study_id, key, trial.config, {"error": event.message})
+        tracker.running.pop(key, None)
+        tracker.done += 1
+        if run_id is None:  # ended before training (its data could not be loaded): no run, as for `train`
+            tracker.early_failures.append(f"trial {key!r}: {event.message}")
+            notify(StudyEvent(key, None, replace(event, model_npz=None), tracker.progress()))
+            return event.status
         model_path = _write_model(store, run_id, event.model_npz)
         store.finish_run(run_id, event.status, event.message, final=event.final or None,
                          confusion=event.confusion, model_path=model_path)
-        tracker.running.pop(key, None)
-        tracker.done += 1
         notify(StudyEvent(key, run_id, replace(event, run_id=run_id, model_npz=None), tracker.progress()))
         return event.status
     notify(StudyEvent(key, run_id, event, tracker.progress()))
