@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tui.safe_text import plain
+
 BRAILLE = 0x2800
 DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Bit of the braille dot at (sub-row, sub-column) inside one cell (Unicode braille order)."""
@@ -21,13 +23,14 @@ AXIS, TICK = "│", "├"
 
 
 def _label(value: Any) -> str:
+    """A value as an axis label; control characters made visible (values can come from a stored spec)."""
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value)) or "none"
-    return str(value)
+    return plain(value)
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def draw(axes: Sequence[Axis], lines: Sequence[Line], width: int, height: int) -
             for k, char in enumerate(label[: max(0, room)]):
                 grid[row][column + 1 + k] = Cell(char, "label")
         name_room = (columns[i + 1] - column - 1) if i + 1 < len(axes) else width - column
-        for k, char in enumerate(axis.name[: max(1, name_room)]):
+        for k, char in enumerate(plain(axis.name)[: max(1, name_room)]):
             if column + k < width:
                 grid[rows][column + k] = Cell(char, "name")
     return grid

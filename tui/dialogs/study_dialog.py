@@ -96,8 +96,9 @@ class StudyDialog(ModalScreen[StudySpec | None]):
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
-        Binding("down", "app.focus_next", "Next field", show=False),
-        Binding("up", "app.focus_previous", "Previous field", show=False),
+        # priority: the field list's scroll container would take up and down to scroll it instead
+        Binding("down", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("up", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, config: RunConfig, *, workers: int = 1) -> None:

@@ -24,11 +24,12 @@ from runs.config import RunConfig
 from runs.local_executor import LocalPoolExecutor
 from runs.store import RunStore, StoreError
 from runs.study_runner import StudyProgress
-from runs.study_spec import SpecError, StudySpec, Trial
+from runs.study_spec import StudySpec, Trial
 from runs.study_store import StudyRecord, list_studies, study_runs
 from runs.study_results import summarize
 from tui.dialogs.study_dialog import StudyDialog
 from tui.messages import StudyBegan, StudyEnded, StudyProgressed
+from tui.safe_text import plain, safe_text
 from tui.study_job import StudyJob
 from tui.study_summary import Progress, StudyLine, progress, study_line, trial_rows
 from tui.widgets.history_pane import STATUS_STYLE
@@ -145,10 +146,14 @@ class StudiesPane(Vertical):
             studies = list_studies(self.store)
             lines, detail = [], None
             for study in studies:
-                line, found = self._read_study(study, full=study.id == selected)
+                try:
+                    line, found = self._read_study(study, full=study.id == selected)
+                except (ValueError, TypeError, KeyError) as error:  # a damaged spec: say so, show the rest
+                    line, found = StudyLine(study.id, study.name, f"cannot be read: {error}", study.status, 0,
+                                            study.trials, None), None
                 lines.append(line)
                 detail = found or detail
-        except (StoreError, SpecError) as error:
+        except StoreError as error:
             self.app.call_from_thread(self._set_status, str(error))
             return
         if not get_current_worker().is_cancelled:
@@ -220,9 +225,9 @@ class StudiesPane(Vertical):
         winner = Text(pct(line.winner_val), justify="right") if line.winner_val is not None else Text("—", style="dim")
         return [
             Text(str(line.id), justify="right"),
-            Text(line.name or "—", style="" if line.name else "dim"),  # stored text: plain Text, no markup
-            Text(line.compares),
-            Text(line.status, style=STATUS_STYLE.get(line.status, "")),
+            safe_text(line.name) if line.name else Text("—", style="dim"),
+            safe_text(line.compares),
+            safe_text(line.status, STATUS_STYLE.get(line.status, "")),
             Text(f"{line.done}/{line.total}", justify="right"),
             winner,
         ]
@@ -246,7 +251,7 @@ class StudiesPane(Vertical):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#studies-status", Static).update(Text(text))
+        self.query_one("#studies-status", Static).update(safe_text(text))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "studies-table" and event.row_key is not None:
@@ -303,7 +308,8 @@ class StudiesPane(Vertical):
         self.app.refresh_bindings()
         severity = "information" if message.status == "completed" else "warning"
         text = f"Study {message.study_id} {message.status}" + (f": {message.message}" if message.message else ".")
-        self.notify(text, severity="error" if message.status == "failed" else severity, timeout=8)
+        self.notify(plain(text, multiline=True), severity="error" if message.status == "failed" else severity,
+                    timeout=8, markup=False)
         self._version = None
         self._check_store()
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from runs.study_results import ConfigRow, Stat, StudyResults
 from runs.study_spec import value_text
+from tui.safe_text import plain, safe_text
 
 WINNER = "★"
 NOISE = "~"
@@ -40,7 +41,7 @@ def versus(row: ConfigRow, winner: ConfigRow | None) -> Text:
 
 def leaderboard_cells(row: ConfigRow, flags: list[str], winner: ConfigRow | None) -> list[Text]:
     """One leaderboard row: its varied values, seeds finished, scores (test shown dim: never used to choose)."""
-    cells = [Text(value_text(row.params[f]) if f in row.params else "·") for f in flags]
+    cells = [safe_text(value_text(row.params[f])) if f in row.params else Text("·") for f in flags]
     cells += [
         Text(mean_sd(row.final_val), justify="right", style="bold" if winner is not None and row.key == winner.key else ""),
         versus(row, winner),
@@ -62,11 +63,11 @@ def effects_text(results: StudyResults) -> Text:
     low, high = (min(means), max(means)) if means else (0.0, 1.0)
     for effect in results.effects:
         spread = "" if effect.spread is None else f"  spread {100 * effect.spread:.2f} points"
-        text.append(effect.option, style="bold")
+        text.append_text(safe_text(effect.option, "bold"))
         text.append(spread + "\n", style="dim")
-        width = max((len(v.text) for v in effect.values), default=0)
+        width = max((len(plain(v.text)) for v in effect.values), default=0)
         for value in effect.values:
-            text.append(f"  {value.text:<{width}}  ")
+            text.append_text(safe_text(f"  {plain(value.text):<{width}}  "))
             text.append(f"{mean_sd(value.val):>16}  ")
             if value.val.mean is not None:
                 share = 1.0 if high == low else (value.val.mean - low) / (high - low)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from runs.study_results import StudyResults
 from runs.study_spec import StudySpec, value_text
 from runs.study_store import StudyRecord
+from tui.safe_text import assemble, safe_text
 from tui.study_summary import Progress, TrialRow, plot_data, varied_text
 from tui.widgets.history_pane import MARK, STATUS_STYLE
 from tui.widgets.parallel_coords import ParallelCoords
@@ -91,13 +92,13 @@ def trial_cells(row: TrialRow, flags: list[str], marked: bool) -> list[Text]:
     status = row.status
     cells = [Text(MARK, style="bold yellow") if marked else Text(""),
              Text("" if row.run_id is None else str(row.run_id), justify="right")]
-    cells += [Text(value_text(row.params[f]) if f in row.params else "·") for f in flags]
+    cells += [safe_text(value_text(row.params[f])) if f in row.params else Text("·") for f in flags]
     cells += [
         Text(str(row.seed), justify="right"),
         Text(f"{row.epoch}/{row.epochs}", justify="right"),
         Text(pct(row.val) if row.val is not None else "", justify="right"),
         Text(pct(row.test) if row.test is not None else "", justify="right", style="dim"),
-        Text(status, style=STATUS_STYLE.get(status, "dim")),
+        safe_text(status, STATUS_STYLE.get(status, "dim")),
     ]
     return cells
 
@@ -214,12 +215,11 @@ class StudyView(Vertical):
         study = detail.study
         title = Text(f"Study {study.id}", style="bold")
         if study.name:
-            title.append(" · ")
-            title.append(study.name)  # stored text: appended as plain text, never parsed as markup
-        title.append(f" · {varied_text(detail.spec)} · ")
-        title.append(study.status, style=STATUS_STYLE.get(study.status, ""))
+            title.append(" · ").append_text(safe_text(study.name))
+        title.append(" · ").append_text(safe_text(varied_text(detail.spec))).append(" · ")
+        title.append_text(safe_text(study.status, STATUS_STYLE.get(study.status, "")))
         if study.message:
-            title.append(f" ({study.message})", style="dim")
+            title.append_text(assemble(" (", (study.message, "dim"), ")"))
         self.query_one("#study-title", Static).update(title)
 
     def _fill_trials(self, rows: list[TrialRow]) -> None:
