@@ -2,7 +2,7 @@
 
 Each Train option is one text field. One value keeps the option fixed; a comma list (`sgd,momentum`,
 `0,1,2`) varies it — except Widths, whose values are themselves comma lists, so its alternatives
-are separated by `;` (`128,64; 256`). Seeds take a count (`3` = seeds 0, 1, 2) or a list (`0,5,9`).
+are separated by `/` (`128,64/256`), as `study run --vary hidden-sizes=128,64/256` writes them. Seeds take a count (`3` = seeds 0, 1, 2) or a list (`0,5,9`).
 Each value is checked with the parser the options panel uses, and the form is turned into the
 `study run` flags (`--vary NAME=V1,V2`), so the dashboard and the command line build the same study.
 Pure functions: the dialog (tui/dialogs/study_dialog.py) only shows what they return.
@@ -37,7 +37,7 @@ SWITCH = {"off": False, "on": True}
 
 
 def separator(field: str) -> str:
-    return ";" if field == "hidden_sizes" else ","
+    return "/" if field == "hidden_sizes" else ","
 
 
 def choices(field: str) -> tuple[str, ...]:
@@ -155,7 +155,7 @@ class StudyForm:
             else:
                 args += [f"--{flag}", value]
         for flag, values in self.vary.items():
-            joined = ";".join(values) if flag == FLAG["hidden_sizes"] else ",".join(values)
+            joined = "/".join(values) if flag == FLAG["hidden_sizes"] else ",".join(values)
             args += ["--vary", f"{flag}={joined}"]
         seeds = self.seeds
         args += ["--seeds", str(len(seeds)) if seeds == list(range(len(seeds))) else ",".join(map(str, seeds))]

@@ -39,10 +39,10 @@ def test_comma_lists_vary_options_and_the_trial_count_is_the_grid_times_the_seed
     assert "--no-l1" in args and "--limit" in args
 
 
-def test_widths_alternatives_are_separated_by_semicolons():
-    form = parse_form(_texts(layers="", hidden_sizes="128,64; 256"))
+def test_widths_alternatives_are_separated_by_slashes_as_on_the_command_line():
+    form = parse_form(_texts(layers="", hidden_sizes="128,64 / 256"))
     assert form.vary == {"hidden-sizes": ["128,64", "256"]}
-    assert "--vary" in form.arguments() and "hidden-sizes=128,64;256" in form.arguments()
+    assert "--vary" in form.arguments() and "hidden-sizes=128,64/256" in form.arguments()
     with pytest.raises(ConfigError) as error:
         parse_form(_texts(layers="1", hidden_sizes="128"))
     assert error.value.field == "hidden_sizes"

@@ -58,7 +58,7 @@ class ListSuggester(Suggester):
 
 
 HINTS = {
-    SEEDS: "a count (3) or seeds (0,5,9)", "hidden_sizes": "128,64; 256 (or use Hidden layers)",
+    SEEDS: "a count (3) or seeds (0,5,9)", "hidden_sizes": "128,64/256 (or use Hidden layers)",
     "limit": "images, or all", "val_size": "images held out", "momentum": "e.g. 0.5,0.9",
     "learning_rate": "e.g. 0.01,0.03,0.1", "decay_rate": "e.g. 0.95,0.98", "epochs": "e.g. 5",
     "batch_size": "e.g. 32,128", "l1_lambda": "e.g. 1e-5,1e-4", "l2_lambda": "e.g. 0,1e-4",
@@ -117,7 +117,7 @@ class StudyDialog(ModalScreen[StudySpec | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
-                "A comma list varies an option (Widths: use ;). Every combination runs once per seed; "
+                "A comma list varies an option (Widths: use /). Every combination runs once per seed; "
                 "the winner is picked on validation accuracy.",
                 id="study-intro",
             )
