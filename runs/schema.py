@@ -55,7 +55,7 @@ CREATE TABLE epochs (
 
 _INDEXES = "CREATE INDEX runs_by_status ON runs(status)"
 
-STUDY_STATUSES = ("running", "completed", "cancelled", "interrupted", "failed")
+STUDY_STATUSES = ("created", "running", "completed", "cancelled", "interrupted", "failed")
 _STUDY_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in STUDY_STATUSES) + ")"
 
 _STUDIES_V3 = f"""

@@ -10,8 +10,10 @@ writes the run store. An executor only moves trials to workers and their events 
   trials not yet started (they get no event: the runner knows which never started);
 - events carry `run_id=None`: the client maps them to runs by `trial_key`.
 
-Executors: `runs.local_executor.LocalPoolExecutor` (processes on this machine) and
-`runs.dask_executor.DaskExecutor` (an existing Dask distributed cluster).
+Executors: `runs.local_executor.LocalPoolExecutor(workers=None)` (processes on this machine) and
+`runs.dask_executor.DaskExecutor(address)` (an existing Dask distributed cluster: `tcp://host:8786`,
+or `local` / `local:N` for a LocalCluster of N worker processes). `mnist-tui study --dask ADDRESS`
+constructs the latter; a constructor that cannot start raises `ExecutorError`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from typing import Protocol
 
 from runs.events import Event
 from runs.study_spec import Trial
+
+
+class ExecutorError(Exception):
+    """An executor that cannot start (a scheduler that cannot be reached, a missing extra).
+
+    Raised by an executor's constructor, before the study records anything; str() is a user-ready
+    message naming what failed (e.g. the scheduler's address) — the command line exits 1 with it.
+    """
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ class Effect:
 @dataclass(frozen=True)
 class StudyResults:
     study_id: int
+    options: list[str]
+    """The varied options (flag names), in the spec's order: the leaderboard's columns."""
     total: int
     """Trials in the spec."""
     counts: dict[str, int]
@@ -115,7 +117,7 @@ def summarize(study: Any, runs: list[Any], trials: list[Trial] | None = None) ->
     `trials` (the spec's expansion) may be passed to avoid expanding the spec again on every call.
     """
     spec = study.study_spec
-    trials = trials if trials is not None else spec.trials()
+    trials = trials if trials is not None else study.expand_trials()
     by_key = {r.trial_key: r for r in runs if r.trial_key is not None}
     groups: dict[str, list[Trial]] = {}
     for trial in trials:
@@ -149,7 +151,7 @@ def summarize(study: Any, runs: list[Any], trials: list[Trial] | None = None) ->
         rows = [rows[0]] + [_compared(row, best, _column(finished_scores[row.key], "final_val")) for row in rows[1:]]
         winner = rows[0]
     return StudyResults(
-        study_id=study.id, total=len(trials), counts=counts, leaderboard=rows, winner=winner,
+        study_id=study.id, options=spec.varied, total=len(trials), counts=counts, leaderboard=rows, winner=winner,
         effects=effects(spec, trials, {k: r for k, r in by_key.items() if r.status == "completed"}),
         seeds=len(spec.seeds), noise_judged=noise_judged, notes=_notes(spec, winner, rows, noise_judged),
     )

@@ -66,32 +66,61 @@ class StudyOutcome:
 
 
 class _Tracker:
-    """Which trials wait, run and ended; the ETA from the estimate table, corrected by measured epochs."""
+    """Which trials wait, run and ended, and the ETA — kept incrementally so each event costs O(1).
+
+    The ETA is the estimated seconds of the epochs left (runs.study_estimate) scaled by measured /
+    estimated seconds of the epochs done so far, divided by the number of workers.
+    """
 
     def __init__(self, trials: list[Trial], skipped: int, workers: int) -> None:
         self.trials = {t.key: t for t in trials}
-        self.waiting: list[str] = [t.key for t in trials]
+        self.per_epoch = {t.key: seconds_per_epoch(t.config) for t in trials}
+        self.waiting: dict[str, None] = dict.fromkeys(self.trials)
         self.total = len(trials) + skipped
         self.done = skipped
         self.running: dict[str, int | None] = {}
         self.epochs_done: dict[str, int] = {}
         self.workers = max(1, workers)
-        self.measured: list[float] = []
-        self.estimated: list[float] = []
+        self.left = sum(t.config.train.epochs * self.per_epoch[t.key] for t in trials)
+        self.measured = 0.0
+        self.estimated = 0.0
         self.early_failures: list[str] = []
         """Trials that ended before training started (not recorded as runs; a resume retries them)."""
 
     def progress(self) -> StudyProgress:
         queued = self.total - self.done - len(self.running)
-        return StudyProgress(self.total, self.done, len(self.running), queued, self.eta())
+        scale = self.measured / self.estimated if self.estimated > 0 else 1.0
+        return StudyProgress(self.total, self.done, len(self.running), queued, max(0.0, self.left) * scale / self.workers)
 
-    def eta(self) -> float | None:
-        left = 0.0
-        for key in [*self.running, *self.waiting]:
-            trial = self.trials[key]
-            left += (trial.config.train.epochs - self.epochs_done.get(key, 0)) * seconds_per_epoch(trial.config)
-        scale = (sum(self.measured) / sum(self.estimated)) if self.measured else 1.0
-        return left * scale / self.workers
+    def started(self, key: str, run_id: int) -> None:
+        self.waiting.pop(key, None)
+        self.running[key] = run_id
+        self.epochs_done[key] = 0
+
+    def epoch(self, key: str, seconds: object) -> None:
+        self.epochs_done[key] = self.epochs_done.get(key, 0) + 1
+        self.left -= self.per_epoch[key]
+        if isinstance(seconds, (int, float)) and seconds > 0:
+            self.measured += float(seconds)
+            self.estimated += self.per_epoch[key]
+
+    def finished(self, key: str) -> None:
+        self.waiting.pop(key, None)
+        self.running.pop(key, None)
+        self.left -= (self.trials[key].config.train.epochs - self.epochs_done.get(key, 0)) * self.per_epoch[key]
+        self.epochs_done[key] = self.trials[key].config.train.epochs
+        self.done += 1
+
+    def requeued(self, key: str) -> None:
+        self.done -= 1
+        self.waiting[key] = None
+        self.epochs_done[key] = 0
+        self.left += self.trials[key].config.train.epochs * self.per_epoch[key]
+
+    def drop_waiting(self) -> None:
+        for key in self.waiting:
+            self.left -= self.trials[key].config.train.epochs * self.per_epoch[key]
+        self.waiting.clear()
 
 
 def _write_model(store: RunStore, run_id: int, payload: bytes | None) -> Path | None:
@@ -136,7 +165,7 @@ def run_study(
             `cancelled`), queued ones never start, and the study ends `cancelled` (resumable).
     """
     study = claim_study(store, study_id)
-    trials = study.study_spec.trials()
+    trials = study.expand_trials()
     todo, skipped = pending_trials(store, study_id, trials)
     tracker = _Tracker(todo, skipped, executor.workers)
     notify = on_event or (lambda event: None)
@@ -151,7 +180,7 @@ def run_study(
             if cancel is not None and cancel.is_set() and not cancelled:
                 cancelled = True
                 executor.cancel()
-                tracker.waiting = []  # dropped: they never started
+                tracker.drop_waiting()  # they never started: a resume runs them
                 notify(StudyEvent(None, None, None, tracker.progress()))
                 if not tracker.running:
                     break
@@ -161,8 +190,7 @@ def run_study(
                     continue
                 if status == "interrupted" and not cancelled and retries.get(item.trial_key, 0) < RETRIES_AFTER_WORKER_DEATH:
                     retries[item.trial_key] = retries.get(item.trial_key, 0) + 1
-                    tracker.done -= 1
-                    tracker.waiting.append(item.trial_key)
+                    tracker.requeued(item.trial_key)
                     executor.submit(tracker.trials[item.trial_key])
                     continue
                 counts[status] = counts.get(status, 0) + 1
@@ -193,29 +221,19 @@ def _handle(store: RunStore, study_id: int, tracker: _Tracker, key: str, event: 
         return None
     run_id = tracker.running.get(key)
     if isinstance(event, RunStarted):
-        if key in tracker.waiting:
-            tracker.waiting.remove(key)
         run_id = start_trial_run(store, study_id, key, trial.config, dict(event.dataset))
-        tracker.running[key] = run_id
-        tracker.epochs_done[key] = 0
+        tracker.started(key, run_id)
         notify(StudyEvent(key, run_id, replace(event, run_id=run_id), tracker.progress()))
         return None
     if isinstance(event, EpochDone):
         if run_id is None:
             return None
         store.add_epoch(run_id, event.record)
-        tracker.epochs_done[key] = tracker.epochs_done.get(key, 0) + 1
-        seconds = event.record.get("seconds")
-        if isinstance(seconds, (int, float)):
-            tracker.measured.append(float(seconds))
-            tracker.estimated.append(seconds_per_epoch(trial.config))
+        tracker.epoch(key, event.record.get("seconds"))
         notify(StudyEvent(key, run_id, replace(event, run_id=run_id), tracker.progress()))
         return None
     if isinstance(event, RunFinished):
-        if key in tracker.waiting:
-            tracker.waiting.remove(key)
-        tracker.running.pop(key, None)
-        tracker.done += 1
+        tracker.finished(key)
         if run_id is None:  # ended before training (its data could not be loaded): no run, as for `train`
             tracker.early_failures.append(f"trial {key!r}: {event.message}")
             notify(StudyEvent(key, None, replace(event, model_npz=None), tracker.progress()))

@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,9 @@ CONFLICTS = (("hidden-layers", "hidden-sizes"), ("lr-decay", "schedule"))
 """Pairs that set the same field: varying both would make one silently override the other."""
 
 RANGE_KINDS = ("log", "lin", "int")
-RANGE_OPTIONS = {"lr", "momentum", "decay-rate", "l1-lambda", "l2-lambda", "batch-size", "epochs", "limit", "val-size"}
+INT_OPTIONS = {"batch-size", "epochs", "limit", "val-size"}
+RANGE_OPTIONS = {"lr", "momentum", "decay-rate", "l1-lambda", "l2-lambda", *INT_OPTIONS}
+"""Options a range can vary: the numeric ones; whole-number options need an `int:` range."""
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,14 @@ class Range:
         return f"{self.kind}:{self.low:g}..{self.high:g}"
 
     def draw(self, rng: np.random.Generator) -> float | int:
+        """One point; real values are rounded to 4 significant digits so keys stay readable."""
         if self.kind == "int":
             return int(rng.integers(int(self.low), int(self.high) + 1))
         if self.kind == "log":
-            return float(np.exp(rng.uniform(math.log(self.low), math.log(self.high))))
-        return float(rng.uniform(self.low, self.high))
+            value = float(np.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+        else:
+            value = float(rng.uniform(self.low, self.high))
+        return min(max(float(f"{value:.4g}"), self.low), self.high)
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,10 @@ def effective(config: RunConfig) -> str:
     if not train["l1"]:
         train["l1_lambda"] = None
     return json.dumps(values, sort_keys=True)
+
+
+MASKABLE = {"activation", "momentum", "decay-rate", "l1-lambda"}
+"""The options `effective` can blank: only these may be irrelevant to a trial."""
 
 
 def apply_params(base: RunConfig | dict[str, Any], params: dict[str, Any]) -> RunConfig:
@@ -232,6 +242,9 @@ class StudySpec:
                 raise SpecError(f"--vary {flag}: given both as a list and as a range")
             if flag not in RANGE_OPTIONS:
                 raise SpecError(f"--vary {flag}: a range is only possible for {', '.join(sorted(RANGE_OPTIONS))}")
+            if flag in INT_OPTIONS and self.ranges[flag].kind != "int":
+                raise SpecError(f"--vary {flag}: got {self.ranges[flag].text()!r}, expected an int:low..high range "
+                                "(it takes whole numbers)")
         if self.ranges and not self.random:
             raise SpecError("--vary with a range (e.g. lr=log:0.001..0.3) needs --random N, the number of points to draw")
         if self.random is not None and (not self.ranges or self.random < 1):
@@ -279,7 +292,7 @@ class StudySpec:
         """`point` without grid options that give the same config whatever their value (e.g. activation at 0 layers)."""
         params = dict(point)
         for flag, values in self.vary.items():
-            if len(values) < 2:
+            if len(values) < 2 or flag not in MASKABLE:
                 continue
             configs = {effective(apply_params(self.base, {**params, flag: v})) for v in values}
             if len(configs) == 1:
@@ -351,7 +364,19 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"{path}: not valid TOML: {error}") from None
+        raise SpecError(f"{path}: not valid TOML: {_toml_position(str(error), text)}") from None
+
+
+def _toml_position(message: str, text: str) -> str:
+    """tomllib's message with its position always as `line L, column C` (it says `end of document` at the end)."""
+    match = re.search(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$", message)
+    if match is None:
+        return message
+    if match.group(1):
+        line, column = int(match.group(1)), int(match.group(2))
+    else:
+        line, column = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+    return f"line {line}, column {column}: {message[:match.start()]}"
 
 
 PRESETS: dict[str, dict[str, list[Any]]] = {

@@ -22,7 +22,7 @@ from typing import Any
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
 from runs.store import RunRecord, RunStore, StoreError, _now
-from runs.study_spec import StudySpec
+from runs.study_spec import StudySpec, Trial
 
 FINAL_STATUSES = ("completed", "diverged")
 """Trial outcomes a resume keeps; every other status (interrupted, failed, cancelled) is rerun."""
@@ -36,7 +36,7 @@ class UnknownStudyError(StoreError):
 
 @dataclass(frozen=True)
 class StudyRecord:
-    """One study as stored. `status`: running, completed, cancelled, interrupted or failed."""
+    """One study as stored. `status`: created (never run yet), running, completed, cancelled, interrupted or failed."""
 
     id: int
     name: str
@@ -51,7 +51,19 @@ class StudyRecord:
 
     @property
     def study_spec(self) -> StudySpec:
-        return StudySpec.from_dict(self.spec)
+        """The stored spec, checked again (stored text is untrusted); StoreError if unusable."""
+        try:
+            return StudySpec.from_dict(self.spec)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise StoreError(f"study {self.id} has a spec this version cannot use ({error})") from None
+
+    def expand_trials(self) -> list[Trial]:
+        """The spec's trials; StoreError if the stored spec cannot be expanded."""
+        spec = self.study_spec
+        try:
+            return spec.trials()
+        except (ValueError, KeyError, TypeError) as error:
+            raise StoreError(f"study {self.id} has a spec this version cannot use ({error})") from None
 
 
 def _record(row: Any) -> StudyRecord:
@@ -67,17 +79,15 @@ def _record(row: Any) -> StudyRecord:
 
 
 def create_study(store: RunStore, spec: StudySpec, trials: int) -> int:
-    """Record a new study (status running, owned by this process); returns its id.
+    """Record a new study (status `created`, no owner until a process claims it to run); returns its id.
 
     Raises StoreError when a study with the same spec exists (use find_study_by_spec first)."""
-    owner = current_owner()
 
     def insert() -> int:
         cursor = store._conn.execute(
-            """INSERT INTO studies (name, created_at, status, spec, fingerprint, trials, pid, hostname, owner_started)
-               VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
-            (spec.name, _now(), json.dumps(spec.to_dict()), spec.fingerprint(), trials,
-             owner.pid, owner.hostname, owner.started),
+            """INSERT INTO studies (name, created_at, status, spec, fingerprint, trials)
+               VALUES (?, ?, 'created', ?, ?, ?)""",
+            (spec.name, _now(), json.dumps(spec.to_dict()), spec.fingerprint(), trials),
         )
         return int(cursor.lastrowid)
 
