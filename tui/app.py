@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
-from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -64,7 +63,6 @@ class MnistTuiApp(App[int]):
         initial: RunConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
         study_workers: int | None = None,
-        study_executor: Callable[[], Any] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -72,7 +70,7 @@ class MnistTuiApp(App[int]):
         self._quit_when_run_ends = False
         self._train = TrainPane(initial, data_dir=data_dir, runner=runner, clock=clock)
         """Kept at hand: the footer asks check_action about it on every focus move (a query walks the DOM)."""
-        self._studies = StudiesPane(store, data_dir=data_dir, workers=study_workers, executor=study_executor)
+        self._studies = StudiesPane(store, data_dir=data_dir, workers=study_workers)
         # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
         # multiprocessing's resource tracker passes stderr's fd to its helper: start it now (a
         # process run and a study's worker pool both need it).

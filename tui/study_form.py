@@ -189,8 +189,11 @@ def parse_form(texts: dict[str, str]) -> StudyForm:
         items = split(field, texts.get(field, ""))
         for item in items:
             check(field, item)
+        if field == "limit" and len(items) > 1 and any(item.lower() == "all" for item in items):
+            raise ConfigError(field, texts[field], "numbers of images when several are given (all cannot be varied)")
         if len(items) == 1:
-            fixed[FLAG[field]] = items[0]
+            if not (field == "limit" and items[0].lower() == "all"):  # all images: the default
+                fixed[FLAG[field]] = items[0]
         elif items:
             vary[FLAG[field]] = items
     if texts.get("layers", "").strip() and texts.get("hidden_sizes", "").strip():

@@ -6,6 +6,8 @@ images for one epoch, so a trial takes about a second.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,15 @@ def run_tiny_study(store: RunStore, spec: StudySpec) -> int:
         executor.close()
     assert outcome.status == "completed", outcome
     return study_id
+
+
+CREATE_IN_ANOTHER_PROCESS = """
+from runs.store import RunStore
+from runs.study_store import create_study
+from test_studies_tab import tiny_spec
+with RunStore.open() as store:
+    print(create_study(store, tiny_spec(), 2))
+"""
 
 
 def cells(table: DataTable, row: int) -> list[str]:
@@ -145,8 +156,7 @@ async def test_a_bad_value_in_the_dialog_is_named_and_nothing_starts(mnist_tui_h
         assert app.screen is dialog and app.query_one(StudiesPane).job is None
         await pilot.press("escape")
         assert not isinstance(app.screen, StudyDialog)
-        with RunStore.open() as store:
-            assert store.list_runs() == []
+        assert app.store.list_runs() == []
 
 
 @pilot_test
@@ -164,17 +174,16 @@ async def test_cancel_keeps_the_study_resumable_and_resume_finishes_it_without_d
         await wait_until(pilot, lambda: pane.last_outcome is not None, 60)
         assert pane.last_outcome.status == "cancelled"
         study_id = pane.last_outcome.study_id
-        with RunStore.open() as store:
-            assert get_study(store, study_id).status == "cancelled"
-            statuses = [r.status for r in study_runs(store, study_id)]
+        store = app.store  # not a second connection: see tui.study_job
+        assert get_study(store, study_id).status == "cancelled"
+        statuses = [r.status for r in study_runs(store, study_id)]
         assert "cancelled" in statuses and "running" not in statuses and len(statuses) < 4
 
         pane.last_outcome = None
         await pilot.press("r")
         await wait_until(pilot, lambda: pane.last_outcome is not None, 180)
         assert pane.last_outcome.status == "completed"
-        with RunStore.open() as store:
-            runs = study_runs(store, study_id)
+        runs = study_runs(store, study_id)
         assert sorted(r.trial_key for r in runs) == sorted(t.key for t in spec.trials())  # each trial once
         assert {r.status for r in runs} == {"completed"}
 
@@ -187,8 +196,10 @@ async def test_a_study_recorded_by_another_process_shows_up_live(mnist_tui_home:
         pane = app.query_one(StudiesPane)
         await pilot.pause(0.2)
         assert pane.list_table.row_count == 0
-        with RunStore.open() as other:  # its own connection, as `mnist-tui study run` would have
-            study_id = create_study(other, tiny_spec(), 2)
+        other = subprocess.run(  # another process, as `mnist-tui study run` in another terminal
+            [sys.executable, "-c", CREATE_IN_ANOTHER_PROCESS], capture_output=True, text=True, timeout=60,
+            cwd=Path(__file__).parent, check=True)
+        study_id = int(other.stdout)
         await wait_until(pilot, lambda: pane.list_table.row_count == 1, 10)
         assert cells(pane.list_table, 0)[0] == str(study_id)
         assert cells(pane.list_table, 0)[4] == "0/2"

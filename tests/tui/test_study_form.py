@@ -7,6 +7,7 @@ import pytest
 from nn_core.config import ConfigError, ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
 from runs.study_spec import SpecError
+from tui.cli import build_parser, study_options
 from tui.study_form import SEEDS, build_spec, initial_texts, parse_form, parse_seeds, split
 
 
@@ -66,8 +67,28 @@ def test_a_bad_or_repeated_value_names_its_field_and_value(field, text, bad):
 
 
 def test_train_subset_all_and_switch_values():
-    form = parse_form(_texts(limit="1000,all", l1="off,on"))
-    assert form.vary == {"limit": ["1000", "all"], "l1": ["off", "on"]}
+    form = parse_form(_texts(limit="all", l1="off,on"))
+    assert form.vary == {"l1": ["off", "on"]} and "limit" not in form.fixed  # all images is the default
+    assert build_spec(form).base["data"]["limit"] is None
+    with pytest.raises(ConfigError) as error:
+        parse_form(_texts(limit="1000,all"))  # `study run --vary limit=` takes numbers only
+    assert error.value.field == "limit"
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"layers": "0,1,2", "optimizer": "sgd,momentum", "activation": "relu,sigmoid", "seeds": "0,5"},
+    {"layers": "", "hidden_sizes": "128,64/32", "l1": "off,on", "learning_rate": "0.01,0.1", "limit": "all"},
+    {"batch_size": "16,64", "schedule": "decay,cosine", "decay_rate": "0.9,0.95", "seeds": "2"},
+])
+def test_the_equivalent_command_builds_the_same_study(changes):
+    """The dialog's "same as: mnist-tui study run ..." line is true: the CLI parses it into the same spec."""
+    form = parse_form(_texts(**changes))
+    args = build_parser().parse_args(["study", "run", *form.arguments()])
+    explicit = {a.dest: getattr(args, a.dest) for a in study_options._train_parser()._actions
+                if a.dest != "help" and hasattr(args, a.dest)}
+    from_cli = study_options.build_spec(args, explicit)
+    assert from_cli.fingerprint() == build_spec(form).fingerprint()
 
 
 @pytest.mark.parametrize(("text", "seeds"), [("3", [0, 1, 2]), ("1", [0]), ("0,5,9", [0, 5, 9]), (" 4 , 2 ", [4, 2])])

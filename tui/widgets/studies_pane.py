@@ -2,8 +2,8 @@
 
 Like the History pane it polls the store's data_version every second while shown and re-reads
 off the UI thread, so a study run by `mnist-tui study run` in another terminal fills in here too.
-A study started here (n) runs in a thread worker that drives the local process pool
-(tui.study_job); its events only make the view re-read sooner.
+A study started here (n) runs in a child process that drives the local process pool, followed
+by a thread worker (tui.study_job); its events only make the view re-read sooner.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from runs.config import RunConfig
-from runs.local_executor import LocalPoolExecutor
 from runs.store import RunStore, StoreError
 from runs.study_runner import StudyProgress
 from runs.study_spec import StudySpec, Trial
@@ -63,14 +62,12 @@ class StudiesPane(Vertical):
     ]
 
     def __init__(self, store: RunStore, *, data_dir: str | None = None, workers: int | None = None,
-                 executor: Any = None, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.data_dir = data_dir
         self.study_workers = workers or os.cpu_count() or 1
         """Trials run at once by a study started here (one per core by default)."""
-        self._executor = executor
-        """Builds the executor of a study started here (None: the local process pool)."""
         self.job: StudyJob | None = None
         """The study this app runs, if any (one at a time: two would share the same cores)."""
         self.lines: list[StudyLine] = []
@@ -271,9 +268,7 @@ class StudiesPane(Vertical):
             self.notify(f"Study {self.job.study_id} is running here; cancel it (x) or let it finish first.",
                         severity="warning")
             return
-        workers = self.study_workers
-        executor = self._executor or (lambda: LocalPoolExecutor(workers))
-        job = StudyJob(self.store.path, spec=spec, study_id=study_id, executor=executor)
+        job = StudyJob(self.store, spec=spec, study_id=study_id, workers=self.study_workers)
         self.job = job
         self._live = None
         self.app.refresh_bindings()
