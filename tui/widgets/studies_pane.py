@@ -46,7 +46,7 @@ class StudiesPane(Vertical):
 
     DEFAULT_CSS = """
     StudiesPane { height: 1fr; }
-    StudiesPane > #studies-table { height: auto; max-height: 5; }
+    StudiesPane > #studies-table { height: auto; max-height: 5; scrollbar-size-horizontal: 0; }
     StudiesPane.-wide > #studies-table { max-height: 9; }
     StudiesPane > #studies-status { height: 1; color: $text-muted; padding: 0 1; }
     """
@@ -89,8 +89,8 @@ class StudiesPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.list_table
-        for key, label in (("id", "id"), ("name", "name"), ("compares", "compares"), ("status", "status"),
-                           ("trials", "trials"), ("winner", "winner (val)")):
+        for key, label in (("id", "id"), ("status", "status"), ("trials", "trials"), ("winner", "winner (val)"),
+                           ("name", "name"), ("compares", "compares")):
             table.add_column(label, key=key)
         self.set_class(self.app.size.height >= 40, "-wide")
         self.view.show(None)
@@ -206,7 +206,7 @@ class StudiesPane(Vertical):
             if key not in table.rows:
                 table.add_row(*cells, key=key)
             else:
-                for column, cell in zip(("id", "name", "compares", "status", "trials", "winner"), cells):
+                for column, cell in zip(("id", "status", "trials", "winner", "name", "compares"), cells):
                     if table.get_cell(key, column) != cell:
                         table.update_cell(key, column, cell, update_width=True)
         if [r.key.value for r in table.ordered_rows] != keys:
@@ -222,11 +222,11 @@ class StudiesPane(Vertical):
         winner = Text(pct(line.winner_val), justify="right") if line.winner_val is not None else Text("—", style="dim")
         return [
             Text(str(line.id), justify="right"),
-            safe_text(line.name) if line.name else Text("—", style="dim"),
-            safe_text(line.compares),
             safe_text(line.status, STATUS_STYLE.get(line.status, "")),
             Text(f"{line.done}/{line.total}", justify="right"),
             winner,
+            safe_text(line.name) if line.name else Text("—", style="dim"),
+            safe_text(line.compares),
         ]
 
     def _select(self, study_id: int) -> None:

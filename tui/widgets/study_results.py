@@ -23,9 +23,10 @@ def pct(value: float | None) -> str:
 
 
 def mean_sd(stat: Stat) -> str:
+    """`85.35 ±1.63` (percent; the column header says so)."""
     if stat.mean is None:
         return "—"
-    return f"{100 * stat.mean:.2f}" + (f" ± {100 * stat.sd:.2f}" if stat.sd is not None else "") + "%"
+    return f"{100 * stat.mean:.2f}" + (f" ±{100 * stat.sd:.2f}" if stat.sd is not None else "")
 
 
 def versus(row: ConfigRow, winner: ConfigRow | None) -> Text:
@@ -35,8 +36,8 @@ def versus(row: ConfigRow, winner: ConfigRow | None) -> Text:
     if row.p_value is None:
         return Text("—", style="dim")
     if row.within_noise:
-        return Text(f"{NOISE} noise p={row.p_value:.2f}", style="yellow")
-    return Text(f"p={row.p_value:.3f}")
+        return Text(f"{NOISE} p={row.p_value:.2f}", style="yellow")
+    return Text(f"  p={row.p_value:.3f}")
 
 
 def leaderboard_cells(row: ConfigRow, flags: list[str], winner: ConfigRow | None) -> list[Text]:
@@ -68,7 +69,7 @@ def effects_text(results: StudyResults) -> Text:
         width = max((len(plain(v.text)) for v in effect.values), default=0)
         for value in effect.values:
             text.append_text(safe_text(f"  {plain(value.text):<{width}}  "))
-            text.append(f"{mean_sd(value.val):>16}  ")
+            text.append(f"{mean_sd(value.val):>12}  ")
             if value.val.mean is not None:
                 share = 1.0 if high == low else (value.val.mean - low) / (high - low)
                 text.append("█" * (1 + round(share * (BAR - 1))), style="green")
@@ -83,7 +84,7 @@ class StudyResultsView(VerticalScroll):
 
     DEFAULT_CSS = """
     StudyResultsView { height: 1fr; scrollbar-size-vertical: 1; }
-    StudyResultsView > .study-section { text-style: bold; color: $accent; height: 1; }
+    StudyResultsView > .study-section { text-style: bold; color: $accent; height: auto; }
     StudyResultsView > DataTable { height: auto; max-height: 14; }
     StudyResultsView > #study-notes { height: auto; color: $text-muted; }
     StudyResultsView > #study-effects { height: auto; }
@@ -94,11 +95,12 @@ class StudyResultsView(VerticalScroll):
         self._shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Leaderboard (winner on validation; test shown, never used to choose)", classes="study-section")
+        yield Static("Leaderboard: mean ±sd over seeds; winner on validation (~ within seed noise); test never used to choose",
+                     classes="study-section")
         yield DataTable(id="leaderboard", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="study-notes")
-        yield Static("Marginal effects: mean ± sd final validation accuracy per value", classes="study-section")
+        yield Static("Marginal effects: mean ±sd final validation accuracy (%) per value", classes="study-section")
         yield Static("", id="study-effects")
+        yield Static("", id="study-notes")
 
     def show(self, results: StudyResults | None, flags: list[str]) -> None:
         state = (results, tuple(flags))
@@ -111,7 +113,7 @@ class StudyResultsView(VerticalScroll):
             self.query_one("#study-notes", Static).update("")
             self.query_one("#study-effects", Static).update("")
             return
-        table.add_columns(*flags, "final val", "vs winner", "seeds", "best val", "test acc", "s/epoch")
+        table.add_columns(*flags, "final val %", "vs winner", "seeds", "best val %", "test acc %", "s/epoch")
         for row in results.leaderboard:
             table.add_row(*leaderboard_cells(row, flags, results.winner), key=row.key)
         self.query_one("#study-notes", Static).update(Text("\n".join(results.notes)))

@@ -97,7 +97,6 @@ def trial_cells(row: TrialRow, flags: list[str], marked: bool) -> list[Text]:
         Text(str(row.seed), justify="right"),
         Text(f"{row.epoch}/{row.epochs}", justify="right"),
         Text(pct(row.val) if row.val is not None else "", justify="right"),
-        Text(pct(row.test) if row.test is not None else "", justify="right", style="dim"),
         safe_text(status, STATUS_STYLE.get(status, "dim")),
     ]
     return cells
@@ -112,12 +111,12 @@ class StudyView(Vertical):
     StudyView #study-sections { height: 1; padding: 0 1; color: $text-muted; }
     StudyView #study-body { height: 1fr; }
     StudyView #trials-table { width: 1fr; height: 1fr; }
-    StudyView.-wide #trials-table { width: auto; max-width: 55%; }
+    StudyView.-wide #trials-table { width: auto; max-width: 50%; }
     StudyView StudyResultsView { width: 1fr; }
     StudyView ParallelCoords { height: 1fr; border-top: solid $primary 30%; }
     StudyView.-wide #study-sections { display: none; }
-    StudyView.-wide #study-body { height: 1fr; }
-    StudyView.-wide ParallelCoords { height: 1fr; }
+    StudyView.-wide #study-body { height: 3fr; }
+    StudyView.-wide ParallelCoords { height: 2fr; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -200,8 +199,7 @@ class StudyView(Vertical):
             table.add_column("run", key="run")
             for flag in self.flags:
                 table.add_column(flag, key=f"p:{flag}")
-            for key, label in (("seed", "seed"), ("epoch", "epoch"), ("val", "val acc"), ("test", "test acc"),
-                               ("status", "status")):
+            for key, label in (("seed", "seed"), ("epoch", "epoch"), ("val", "val acc"), ("status", "status")):
                 table.add_column(label, key=key)
             table.fixed_columns = 2
         self.detail = detail
@@ -213,13 +211,13 @@ class StudyView(Vertical):
 
     def _title(self, detail: StudyDetail) -> None:
         study = detail.study
-        title = Text(f"Study {study.id}", style="bold")
-        if study.name:
-            title.append(" · ").append_text(safe_text(study.name))
-        title.append(" · ").append_text(safe_text(varied_text(detail.spec))).append(" · ")
+        title = Text(f"Study {study.id} ", style="bold")
         title.append_text(safe_text(study.status, STATUS_STYLE.get(study.status, "")))
+        if study.name:
+            title.append(" · ").append_text(safe_text(study.name, "bold"))
+        title.append(" · ").append_text(safe_text(varied_text(detail.spec)))
         if study.message:
-            title.append_text(assemble(" (", (study.message, "dim"), ")"))
+            title.append_text(assemble(" · ", (study.message, "dim")))
         self.query_one("#study-title", Static).update(title)
 
     def _fill_trials(self, rows: list[TrialRow]) -> None:
@@ -229,7 +227,7 @@ class StudyView(Vertical):
             table.remove_row(key)
             self._drawn.pop(key, None)
         self.marked &= {r.key for r in rows if r.run_id is not None}
-        columns = ["mark", "run", *(f"p:{f}" for f in self.flags), "seed", "epoch", "val", "test", "status"]
+        columns = ["mark", "run", *(f"p:{f}" for f in self.flags), "seed", "epoch", "val", "status"]
         for row in rows:
             state = (row, row.key in self.marked)
             if self._drawn.get(row.key) == state:
