@@ -67,11 +67,19 @@ class _Worker:
         self.trial: str | None = None
 
 
+def default_workers() -> int:
+    """One worker per core this process may use (its CPU affinity, where the OS reports it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every OS
+        return os.cpu_count() or 1
+
+
 class LocalPoolExecutor:
     """`workers` processes (default: one per core); see runs.study_executor for the protocol."""
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or default_workers()
         self._cancel = CONTEXT.Event()
         self._pending: deque[Trial] = deque()
         self._pool = [_Worker(self._cancel) for _ in range(self.workers)]

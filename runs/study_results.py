@@ -21,7 +21,7 @@ from statistics import fmean, stdev
 from typing import Any
 
 from runs.stats import welch_t_test
-from runs.study_spec import Trial, params_key, value_text
+from runs.study_spec import Trial, value_text
 
 ALPHA = 0.05
 METRIC = "final validation accuracy"

@@ -333,8 +333,10 @@ class StudySpec:
         )
 
     def fingerprint(self) -> str:
-        """sha256 of the question (everything but the name): the same spec run again is the same study."""
+        """sha256 of the question (everything but the name and the base's unused seed): the same spec run
+        again is the same study."""
         question = {k: v for k, v in self.to_dict().items() if k != "name"}
+        question["base"] = {**self.base, "train": {k: v for k, v in self.base["train"].items() if k != "seed"}}
         return hashlib.sha256(json.dumps(question, sort_keys=True).encode()).hexdigest()
 
 

@@ -49,6 +49,8 @@ def test_fingerprint_ignores_the_name_but_not_the_question():
     b = StudySpec(base=BASE, vary={"optimizer": ["sgd", "momentum"]}, name="b")
     c = StudySpec(base=BASE, vary={"optimizer": ["momentum", "sgd"]})
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+    reseeded = {**BASE, "train": {**BASE["train"], "seed": 7}}  # the base seed is not used: seeds are
+    assert StudySpec(base=reseeded, vary=a.vary).fingerprint() == a.fingerprint()
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -23,15 +23,17 @@ from dataclasses import asdict
 from typing import Any
 
 from rich import box
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from nn_core.config import ConfigError
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
+from runs.local_executor import LocalPoolExecutor, default_workers
 from runs.study_estimate import study_seconds
-from runs.study_results import StudyResults, summarize
 from runs.study_executor import ExecutorError
+from runs.study_results import StudyResults, summarize
 from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_study
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
@@ -126,8 +128,6 @@ def _executor(args: argparse.Namespace) -> Any:
             raise ExecutorError(f"--dask needs the Dask extra (missing module {error.name}); "
                                 "install it with: pip install -e '.[dask]'") from None
         return DaskExecutor(args.dask)
-    from runs.local_executor import LocalPoolExecutor
-
     return LocalPoolExecutor(args.workers)
 
 
@@ -139,7 +139,6 @@ def _open(command: str) -> RunStore | int:
 def run_command(args: argparse.Namespace) -> int:
     explicit = {a.dest: getattr(args, a.dest) for a in study_options._train_parser()._actions
                 if a.dest != "help" and hasattr(args, a.dest)}
-    args.json = getattr(args, "json", False)
     try:
         spec = study_options.build_spec(args, explicit)
         count = spec.count()
@@ -160,27 +159,21 @@ def run_command(args: argparse.Namespace) -> int:
         return store
     with store:
         existing = find_study_by_spec(store, spec)
-        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(len(trials), spec, trials, args):
+        if existing is None and len(trials) > ASK_ABOVE and not args.yes and not _confirm(trials, args):
             print("not started", file=sys.stderr)
             return common.EXIT_USAGE
         return _execute(args, store, spec, trials, existing)
 
 
-def _confirm(count: int, spec: StudySpec, trials: list, args: argparse.Namespace) -> bool:
-    workers = args.workers or _default_workers()
-    print(f"{count} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
+def _confirm(trials: list, args: argparse.Namespace) -> bool:
+    workers = args.workers or default_workers()
+    print(f"{len(trials)} trials, about {_duration(study_seconds([t.config for t in trials], workers))} on {workers} workers. "
           "Start? [y/N] ", end="", file=sys.stderr, flush=True)
     try:
         answer = input()
     except EOFError:
         answer = ""
     return answer.strip().lower() in ("y", "yes")
-
-
-def _default_workers() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -222,7 +215,10 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
         return common.EXIT_INTERRUPTED
     except StoreError as error:
         return common.failure(command, str(error))
+    except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
+        return common.failure(command, f"the study failed: {type(error).__name__}: {plain(error)}")
     finally:
+        view.close()
         executor.close()
     study = get_study(store, outcome.study_id)
     view.finish(outcome, summarize(study, study_runs(store, study.id), trials))
@@ -247,10 +243,25 @@ def _check_data(config: Any) -> str | None:
 
 
 class LineView:
-    """One line per finished trial, after a header with the size and the estimated time."""
+    """One line per finished trial, after a header with the size and the estimated time.
+
+    On a terminal a progress bar (trials done, running, queued, ETA) stays under the lines.
+    """
 
     def __init__(self) -> None:
         self.console = common.stdout_console()
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def _update(self, p: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=p.done, total=p.total,
+                            status=f"{p.running} running, {p.queued} queued, ETA {_duration(p.eta_seconds)}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
     def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         configs = len({t.config_key for t in trials})
@@ -260,8 +271,14 @@ class LineView:
             f"study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
             f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}), {todo} "
             f"on {workers} workers; estimated {_duration(estimate)} (from measured seconds per epoch)"))
+        if self.console.is_terminal:
+            self.bar = Progress(TextColumn("trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                console=self.console, transient=True)
+            self.task = self.bar.add_task("trials", total=len(trials), completed=len(trials) - len(left), status="")
+            self.bar.start()
 
     def on_event(self, event: StudyEvent) -> None:
+        self._update(event.progress)
         if not isinstance(event.event, RunFinished):
             return
         p, e = event.progress, event.event
@@ -276,6 +293,7 @@ class LineView:
         ))
 
     def finish(self, outcome: StudyOutcome, results: StudyResults) -> None:
+        self.close()
         show_results(self.console, results, get_title(outcome))
 
 
@@ -284,6 +302,9 @@ def get_title(outcome: StudyOutcome) -> str:
 
 
 class JsonView:
+    def close(self) -> None:
+        return None
+
     def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         _json({"event": "study", "study_id": study_id, "trials": len(trials), "to_run": len(left), "workers": workers,
                "estimated_seconds": round(study_seconds([t.config for t in left], workers), 1),
