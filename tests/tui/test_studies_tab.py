@@ -203,3 +203,23 @@ async def test_a_study_recorded_by_another_process_shows_up_live(mnist_tui_home:
         await wait_until(pilot, lambda: pane.list_table.row_count == 1, 10)
         assert cells(pane.list_table, 0)[0] == str(study_id)
         assert cells(pane.list_table, 0)[2] == "0/2"
+
+
+@pilot_test
+async def test_quitting_while_a_study_runs_asks_then_cancels_it_and_quits_once_recorded(mnist_tui_home: Path):
+    config = small_config(limit=1000, epochs=30)
+    app = make_app(config, study_workers=1)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f7")
+        pane = app.query_one(StudiesPane)
+        pane.start(spec=StudySpec(base=config.to_dict(), vary={"optimizer": ["sgd", "momentum"]}, seeds=[0]))
+        await wait_until(pilot, lambda: pane.view.detail is not None
+                         and any(r.epoch >= 1 for r in pane.view.detail.rows), 60)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and "study" in str(app.screen.query_one("#confirm-title").render()).lower()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: not app.is_running, 60)
+    study = get_study(app.store, pane.last_outcome.study_id)
+    assert study.status == "cancelled"
+    assert [r.status for r in study_runs(app.store, study.id)] == ["cancelled"]  # the second trial never started
