@@ -98,7 +98,10 @@ class StudiesPane(Vertical):
         self.set_interval(POLL_SECONDS, self._poll)
 
     def on_resize(self) -> None:
-        self.set_class(self.app.size.height >= 40, "-wide")
+        wide = self.app.size.height >= 40
+        if wide != self.has_class("-wide"):
+            self.set_class(wide, "-wide")
+            self.app.refresh_bindings()  # `v` (next section) is offered only below 40 rows
 
     def on_show(self) -> None:
         if self.app.focused is None or self not in self.app.focused.ancestors_with_self:
