@@ -13,6 +13,7 @@ from typing import Callable
 from rich.console import Console
 
 from runs.store import RunRecord, RunStore, StoreError, UnknownRunError
+from tui.safe_text import plain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -51,13 +52,17 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def usage_error(command: str, message: str) -> int:
-    """Print `mnist-tui <command>: error: message` to stderr and return the usage exit code."""
-    print(f"mnist-tui {command}: error: {message}", file=sys.stderr)
+    """Print `mnist-tui <command>: error: message` to stderr and return the usage exit code.
+
+    Messages quote stored and filed strings, so control characters are shown as escapes.
+    """
+    print(plain(f"mnist-tui {command}: error: {message}", multiline=True), file=sys.stderr)
     return EXIT_USAGE
 
 
 def failure(command: str, message: str) -> int:
-    print(f"mnist-tui {command}: {message}", file=sys.stderr)
+    """Print `mnist-tui <command>: message` to stderr (controls shown as escapes) and return 1."""
+    print(plain(f"mnist-tui {command}: {message}", multiline=True), file=sys.stderr)
     return EXIT_FAILED
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from tui.cli import common
 from tui.digit_art import digits_row
+from tui.safe_text import assemble
 
 DIGIT_WIDTH, GAP = 28, 2
 
@@ -77,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("[yellow]warning: the test files differ from those this run was trained on[/]")
     names = dataset.spec.class_names
     accuracy = float((predicted == labels).mean())
-    console.print(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
-                  f"{int((predicted != labels).sum())} wrong of {len(labels)}")
+    console.print(assemble(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
+                           f"{int((predicted != labels).sum())} wrong of {len(labels)}"))
     per_row = max(1, (console.width + GAP) // (DIGIT_WIDTH + GAP))
     for start in range(0, len(chosen), per_row):
         batch = chosen[start : start + per_row]
