@@ -6,6 +6,7 @@ images for one epoch, so a trial takes about a second.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -223,3 +224,29 @@ async def test_quitting_while_a_study_runs_asks_then_cancels_it_and_quits_once_r
     study = get_study(app.store, pane.last_outcome.study_id)
     assert study.status == "cancelled"
     assert [r.status for r in study_runs(app.store, study.id)] == ["cancelled"]  # the second trial never started
+
+
+@pilot_test
+async def test_a_study_with_a_spec_this_version_cannot_use_is_named_and_the_others_still_show(mnist_tui_home: Path):
+    with RunStore.open() as store:
+        good = create_study(store, tiny_spec(), 2)
+        bad = create_study(store, tiny_spec(optimizer=["sgd", "momentum"]), 2)
+        path = store.path
+    with sqlite3.connect(path) as conn:  # as a damaged or foreign store file would hold it
+        conn.execute("UPDATE studies SET spec = ? WHERE id = ?", ('{"base": {"train": {"epochs": "many"}}}', bad))
+    app = make_app(small_config(limit=500, epochs=1))
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("f7")
+        pane = app.query_one(StudiesPane)
+        await wait_until(pilot, lambda: pane.list_table.row_count == 2, 10)
+        rows = {cells(pane.list_table, i)[0]: cells(pane.list_table, i) for i in range(2)}
+        assert "cannot use" in rows[str(bad)][5] and "epochs" in rows[str(bad)][5]
+        assert rows[str(good)][5] == "hidden-layers×2 · 1 seed"
+        await pilot.press("down")  # the older, readable study: its trials are shown
+        await wait_until(pilot, lambda: pane.view.detail is not None and pane.view.detail.study.id == good, 10)
+        assert pane.view.table.row_count == 2
+        with sqlite3.connect(path) as conn:  # not even JSON: the tab says so instead of crashing
+            conn.execute("UPDATE studies SET spec = 'not json' WHERE id = ?", (bad,))
+        status = app.query_one("#studies-status")
+        await wait_until(pilot, lambda: "cannot be read" in str(status.render()), 10)
+        assert app.is_running

@@ -148,13 +148,12 @@ class StudiesPane(Vertical):
             for study in studies:
                 try:
                     line, found = self._read_study(study, full=study.id == selected)
-                except (ValueError, TypeError, KeyError) as error:  # a damaged spec: say so, show the rest
-                    line, found = StudyLine(study.id, study.name, f"cannot be read: {error}", study.status, 0,
-                                            study.trials, None), None
+                except StoreError as error:  # a spec this version cannot use: say so, show the others
+                    line, found = StudyLine(study.id, study.name, str(error), study.status, 0, study.trials, None), None
                 lines.append(line)
                 detail = found or detail
-        except StoreError as error:
-            self.app.call_from_thread(self._set_status, str(error))
+        except (StoreError, ValueError) as error:  # ValueError: a studies row whose spec is not even JSON
+            self.app.call_from_thread(self._set_status, f"The studies cannot be read: {error}")
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._apply, version, lines, detail)
@@ -165,10 +164,10 @@ class StudiesPane(Vertical):
         cached = self._lines.get(study.id)
         if not full and study.status != "running" and cached is not None and cached[0] == state:
             return cached[1], None
-        spec = StudySpec.from_dict(study.spec)
+        spec = study.study_spec  # checked again: stored text is untrusted (StoreError if unusable)
         trials = self._trials.get((study.id, study.fingerprint))
         if trials is None:
-            trials = self._trials[study.id, study.fingerprint] = spec.trials()
+            trials = self._trials[study.id, study.fingerprint] = study.expand_trials()
         runs = study_runs(self.store, study.id)
         results = summarize(study, runs, trials)
         line = study_line(study, spec, results)
