@@ -147,9 +147,13 @@ class StudyForm:
         return self.configurations * len(self.seeds)
 
     def arguments(self) -> list[str]:
-        """The equivalent `mnist-tui study run` arguments (fixed flags, then --vary, then --seeds)."""
+        """The equivalent `mnist-tui study run` arguments: fixed flags that differ from `train`'s
+        defaults, then --vary, then --seeds."""
+        defaults = {FLAG[field]: text for field, text in initial_texts(RunConfig()).items() if field in FLAG}
         args: list[str] = []
         for flag, value in self.fixed.items():
+            if value == defaults.get(flag):
+                continue
             if flag == "l1":
                 args.append("--l1" if value == "on" else "--no-l1")
             else:

@@ -37,7 +37,8 @@ def test_comma_lists_vary_options_and_the_trial_count_is_the_grid_times_the_seed
     args = form.arguments()
     assert args[args.index("--vary") + 1] == "hidden-layers=0,1,2"
     assert args[-2:] == ["--seeds", "0,5"]
-    assert "--no-l1" in args and "--limit" in args
+    assert "--limit" in args and "--val-size" in args  # they differ from train's defaults
+    assert "--no-l1" not in args and "--dataset" not in args  # the defaults are left out
 
 
 def test_widths_alternatives_are_separated_by_slashes_as_on_the_command_line():
@@ -80,6 +81,7 @@ def test_train_subset_all_and_switch_values():
     {"layers": "0,1,2", "optimizer": "sgd,momentum", "activation": "relu,sigmoid", "seeds": "0,5"},
     {"layers": "", "hidden_sizes": "128,64/32", "l1": "off,on", "learning_rate": "0.01,0.1", "limit": "all"},
     {"batch_size": "16,64", "schedule": "decay,cosine", "decay_rate": "0.9,0.95", "seeds": "2"},
+    {"l1": "on", "activation": "tanh", "dataset": "fashion-mnist", "init": "gaussian", "optimizer": "sgd,momentum"},
 ])
 def test_the_equivalent_command_builds_the_same_study(changes):
     """The dialog's "same as: mnist-tui study run ..." line is true: the CLI parses it into the same spec."""

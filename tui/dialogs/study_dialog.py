@@ -219,8 +219,8 @@ class StudyDialog(ModalScreen[StudySpec | None]):
                     f"{len(form.seeds)} seed{'s' if len(form.seeds) > 1 else ''} = ")
         text.append(f"{self.trials} trial{'s' if self.trials != 1 else ''}", style="bold")
         if self.trials < form.trials:
-            text.append(f" (not {form.trials}: a setting that cannot apply, such as the activation of a "
-                        "network without hidden layers, is not run once per value)")
+            text.append(f" (not {form.trials}: an option that cannot apply, e.g. the activation without "
+                        "hidden layers, runs once)")
         if seconds is not None:
             text.append(f" · about {_duration(seconds)} on {self._workers} worker{'s' if self._workers > 1 else ''}")
         return text
