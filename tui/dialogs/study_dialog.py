@@ -194,7 +194,9 @@ class StudyDialog(ModalScreen[StudySpec | None]):
         self._show("", self._summary(form, seconds))
 
     def _show(self, error: str, summary: Text) -> None:
-        self.query_one("#study-error", Static).update(Text(error))
+        error_line = self.query_one("#study-error", Static)
+        error_line.update(Text(error))
+        error_line.display = bool(error)  # no blank row while all is well (80x24 needs every row)
         self.query_one("#study-summary", Static).update(summary)
         valid = self.form is not None and not error
         command = "same as: mnist-tui study run " + shlex.join(self.form.arguments()) if valid else ""
