@@ -236,8 +236,9 @@ def run_dashboard(data_dir: str | None = None) -> int:
         return 1
     initial, problem = load_options()
     app = MnistTuiApp(store, data_dir=data_dir, initial=initial)
-    if problem:
-        app.call_later(app.notify, plain(problem), severity="warning", timeout=10, markup=False)
+    for note in (problem, store.notice):  # a damaged options file; a full disk or read-only folder
+        if note:
+            app.call_later(app.notify, plain(note), severity="warning", timeout=10, markup=False)
     try:
         return app.run() or 0
     finally:

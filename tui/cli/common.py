@@ -74,12 +74,16 @@ def open_store(command: str) -> RunStore | int:
         return failure(command, str(error))
     for run_id in store.recovered:
         print(f"note: run {run_id} was left running by a process that is gone; marked interrupted", file=sys.stderr)
+    if store.notice:
+        print(f"note: {store.notice}", file=sys.stderr)
     return store
 
 
-def get_run(store: RunStore, run_id: int) -> RunRecord | None:
+def get_run(store: RunStore, run_id: int, *, damaged_too: bool = False) -> RunRecord | None:
+    """The run, or None for an unknown id; a damaged run raises DamagedRunError (a StoreError)
+    unless `damaged_too` (deleting is all a damaged run is good for)."""
     try:
-        return store.get_run(run_id)
+        return store.get_run(run_id) if damaged_too else store.usable_run(run_id)
     except UnknownRunError:
         return None
 

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 from rich.text import Text
 
+from runs.store import StoreError
 from tui.cli import common
 from tui.digit_art import digits_row
 from tui.safe_text import assemble
@@ -37,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(store, int):
         return store
     with store:
-        record = common.get_run(store, args.run)
+        try:
+            record = common.get_run(store, args.run)
+        except StoreError as error:
+            return common.failure("predict", str(error))
     if record is None:
         return common.usage_error("predict", f"argument --run: unknown run id {args.run} (see `mnist-tui runs list`)")
     if not record.model_path:

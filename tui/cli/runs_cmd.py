@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runs.export import FORMATS, export_text, write_atomically
-from runs.store import RunRecord, RunStore, StoreError
+from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
 from tui.comparison import MISSING, best_indices, config_diff
 from tui.run_summary import RunSummary, summarize
@@ -20,7 +20,7 @@ from tui.safe_text import assemble, plain, safe_text
 
 STATUS_STYLE = {
     "completed": "green", "running": "cyan", "cancelled": "yellow",
-    "diverged": "red", "failed": "red", "interrupted": "magenta",
+    "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
 
@@ -66,8 +66,8 @@ def _with_store(args: argparse.Namespace, action) -> int:
             return common.failure("runs", str(error))
 
 
-def _load(store: RunStore, run_id: int) -> RunRecord | int:
-    run = common.get_run(store, run_id)
+def _load(store: RunStore, run_id: int, damaged_too: bool = False) -> RunRecord | int:
+    run = common.get_run(store, run_id, damaged_too=damaged_too)
     if run is None:
         return common.usage_error("runs", f"argument ID: unknown run id {run_id} (see `mnist-tui runs list`)")
     return run
@@ -77,6 +77,14 @@ def _status(status: str) -> Text:
     return safe_text(status, STATUS_STYLE.get(status, ""))
 
 
+def _report_damaged(runs: list[RunRecord]) -> int:
+    """Name each damaged run and what is wrong on stderr; exit 1 if there is any (the rest was shown)."""
+    damaged = [r for r in runs if r.damaged]
+    for run in damaged:
+        print(plain(f"mnist-tui runs: {DamagedRunError(run)}", multiline=True), file=sys.stderr)
+    return common.EXIT_FAILED if damaged else common.EXIT_OK
+
+
 # ---------------------------------------------------------------------- list
 def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
     return {
@@ -84,7 +92,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key,
+        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key, "problems": list(run.problems),
     }
 
 
@@ -93,7 +101,7 @@ def list_runs(args: argparse.Namespace) -> int:
         runs = store.list_runs()
         if args.json:
             print(json.dumps([_summary_dict(r, summarize(r)) for r in runs], indent=1))
-            return common.EXIT_OK
+            return _report_damaged(runs)
         console = common.stdout_console()
         if not runs:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
@@ -109,9 +117,9 @@ def list_runs(args: argparse.Namespace) -> int:
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
             cells = (str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
                      f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s")
-            table.add_row(*map(safe_text, cells), _status(run.status))
+            table.add_row(*map(safe_text, cells), _status(s.status))
         console.print(table)
-        return common.EXIT_OK
+        return _report_damaged(runs)
 
     return _with_store(args, action)
 
@@ -292,12 +300,12 @@ def export_run(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- delete
 def delete_run(args: argparse.Namespace) -> int:
     def action(store: RunStore) -> int:
-        run = _load(store, args.run_id)
+        run = _load(store, args.run_id, damaged_too=True)
         if isinstance(run, int):
             return run
         s = summarize(run)
         if not args.yes:
-            prompt = plain(f"delete run {run.id} ({s.architecture}, {run.status}, test acc {common.percent(s.test_acc)}) "
+            prompt = plain(f"delete run {run.id} ({s.architecture}, {s.status}, test acc {common.percent(s.test_acc)}) "
                            "and its model file? [y/N] ")
             try:
                 answer = input(prompt)

@@ -112,7 +112,7 @@ class CompareScreen(Screen):
         self.title = "Compare runs " + ", ".join(map(str, self.run_ids))
         for run_id in self.run_ids:
             try:
-                self.runs.append(self.store.get_run(run_id))
+                self.runs.append(self.store.usable_run(run_id))
             except StoreError as error:
                 self.problems.append(str(error))
         self.query_one("#compare-problems", Static).update(safe_text("\n".join(self.problems), "red", multiline=True))

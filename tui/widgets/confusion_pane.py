@@ -119,7 +119,7 @@ class ConfusionPane(Vertical):
     def show_run(self, run_id: int) -> None:
         """Show the confusion matrix of run `run_id` (an unknown id or a run without one says so)."""
         try:
-            run = self.store.get_run(run_id)
+            run = self.store.usable_run(run_id)
         except StoreError as error:
             self.run = None
             self.matrix_widget.set_matrix(None)

@@ -31,6 +31,7 @@ STATUS_STYLE = {
     "diverged": "red",
     "failed": "bold red",
     "interrupted": "magenta",
+    "damaged": "bold red reverse",
 }
 
 
@@ -390,8 +391,14 @@ class HistoryPane(Vertical):
 
     def action_load_options(self) -> None:
         run_id = self.current_run_id()
-        if run_id is not None:
-            self.post_message(self.LoadOptions(self.configs[run_id]))
+        if run_id is None:
+            return
+        summary = next((s for s in self.summaries if s.id == run_id), None)
+        if summary is not None and summary.problems:
+            self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(summary.problems), multiline=True),
+                        title="Options not loaded", severity="error", markup=False)
+            return
+        self.post_message(self.LoadOptions(self.configs[run_id]))
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()
@@ -433,7 +440,7 @@ class HistoryPane(Vertical):
 
     def _export(self, run_id: int, path: Path) -> None:
         try:
-            text = export_text(self.store.get_run(run_id), path.suffix.lower().lstrip("."))
+            text = export_text(self.store.usable_run(run_id), path.suffix.lower().lstrip("."))
             write_atomically(path, text)
         except (StoreError, OSError, ValueError) as error:
             self.notify(plain(error, multiline=True), title="Export failed", severity="error", markup=False)
