@@ -250,3 +250,18 @@ async def test_a_study_with_a_spec_this_version_cannot_use_is_named_and_the_othe
         status = app.query_one("#studies-status")
         await wait_until(pilot, lambda: "cannot be read" in str(status.render()), 10)
         assert app.is_running
+
+
+@pilot_test
+async def test_enter_on_a_study_goes_to_its_trials_from_any_section_at_80x24(mnist_tui_home: Path):
+    with RunStore.open() as store:
+        create_study(store, tiny_spec(), 2)
+    app = make_app(small_config(limit=500, epochs=1))
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f7")
+        pane = app.query_one(StudiesPane)
+        await wait_until(pilot, lambda: pane.view.detail is not None, 10)
+        await pilot.press("v", "v", "escape")  # the plot, then back to the list
+        assert app.focused is pane.list_table and not pane.view.table.display
+        await pilot.press("enter")
+        assert pane.view.table.display and app.focused is pane.view.table

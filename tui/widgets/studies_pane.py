@@ -260,8 +260,9 @@ class StudiesPane(Vertical):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "studies-table":
             event.stop()
-            if self.view.table.display:
-                self.view.table.focus()
+            if not self.view.table.display:  # a short screen showing another section: back to the trials
+                self.view.show_section("trials")
+            self.view.table.focus()
 
     # ------------------------------------------------------------- running
     def start(self, spec: StudySpec | None = None, study_id: int | None = None) -> None:

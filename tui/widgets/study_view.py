@@ -165,9 +165,12 @@ class StudyView(Vertical):
             line.append(f" {SECTION_TITLES[name]} ", style="reverse bold" if name == self.section else "")
         self.query_one("#study-sections", Static).update(line)
 
-    def next_section(self) -> str:
-        self.section = SECTIONS[(SECTIONS.index(self.section) + 1) % len(SECTIONS)]
+    def show_section(self, section: str) -> None:
+        self.section = section
         self._layout()
+
+    def next_section(self) -> str:
+        self.show_section(SECTIONS[(SECTIONS.index(self.section) + 1) % len(SECTIONS)])
         return self.section
 
     def current_trial(self) -> TrialRow | None:
