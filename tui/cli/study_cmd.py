@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nn_core.config import ConfigError
+from runs.dask_executor import DaskNotInstalledError, DaskSpecError, make_executor
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
 from runs.local_executor import LocalPoolExecutor, default_workers
@@ -114,16 +115,9 @@ def _duration(seconds: float | None) -> str:
 
 
 def _executor(args: argparse.Namespace) -> Any:
-    """The executor the flags ask for; ExecutorError (exit 1, nothing recorded) when it cannot start."""
+    """The executor the flags ask for; raises runs.dask_executor's errors or ExecutorError with a user message."""
     if args.dask:
-        try:
-            from runs.dask_executor import DaskExecutor
-        except ModuleNotFoundError as error:
-            if error.name == "runs.dask_executor":
-                raise ExecutorError("--dask: this installation has no Dask executor") from None
-            raise ExecutorError(f"--dask needs the Dask extra (missing module {error.name}); "
-                                "install it with: pip install -e '.[dask]'") from None
-        return DaskExecutor(args.dask)
+        return make_executor(args.dask, workers=args.workers)
     return LocalPoolExecutor(args.workers)
 
 
@@ -191,12 +185,14 @@ def resume_command(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials: list, existing: StudyRecord | None) -> int:
     command = "study run" if existing is None or getattr(args, "study_command", "") == "run" else "study resume"
     if trials:
-        error = _check_data(trials[0].config) if not args.dask else None
+        error = _check_data(trials[0].config)  # with --dask too: the client loads and scatters the data
         if error:
             return common.failure(command, error)
     try:
         executor = _executor(args)
-    except ExecutorError as error:
+    except (DaskSpecError, DaskNotInstalledError) as error:  # bad usage: exit 2
+        return common.usage_error(command, str(error))
+    except ExecutorError as error:  # e.g. a scheduler that cannot be reached: exit 1, nothing recorded
         return common.failure(command, str(error))
     view = JsonView() if args.json else LineView()
     cancel = threading.Event()
