@@ -162,7 +162,7 @@ async def test_a_bad_value_in_the_dialog_is_named_and_nothing_starts(mnist_tui_h
 
 @pilot_test
 async def test_cancel_keeps_the_study_resumable_and_resume_finishes_it_without_doubles(mnist_tui_home: Path):
-    config = small_config(limit=1000, epochs=30)  # about three seconds per trial: long enough to cancel
+    config = small_config(limit=1000, epochs=100)  # over 3 s per trial on an idle machine: time to press x
     spec = StudySpec(base=config.to_dict(), vary={"optimizer": ["sgd", "momentum"]}, seeds=[0, 1])
     app = make_app(config, study_workers=2)
     async with app.run_test(size=LARGE) as pilot:
@@ -208,7 +208,7 @@ async def test_a_study_recorded_by_another_process_shows_up_live(mnist_tui_home:
 
 @pilot_test
 async def test_quitting_while_a_study_runs_asks_then_cancels_it_and_quits_once_recorded(mnist_tui_home: Path):
-    config = small_config(limit=1000, epochs=30)
+    config = small_config(limit=1000, epochs=300)  # ten seconds or more per trial: it is cancelled long before
     app = make_app(config, study_workers=1)
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f7")
