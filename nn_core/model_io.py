@@ -37,6 +37,7 @@ MAX_TEXT_BYTES = 1 << 20
 MAX_HEADER = 4096
 """Largest .npy header read (NumPy writes 64 or 128 bytes)."""
 NPY_MAGIC = b"\x93NUMPY"
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 NORMALIZATION_KINDS = ("simple", "normal")
 """The kinds data.splits.Normalization knows (nn_core does not import data)."""
 
@@ -214,6 +215,10 @@ def _check_normalization(path: Path, value: Any) -> None:
     )
     if not numbers or not value["std"] > 0:
         raise ModelFileError(path, f"field 'normalization' is {_short(value)}, expected {expected}")
+    scaled = [abs((pixel - value["mean"]) / value["std"]) for pixel in (0, 255)]
+    if not all(x < FLOAT32_MAX for x in scaled):  # a std of 1e-320 turns every pixel into inf
+        raise ModelFileError(path, f"field 'normalization' is {_short(value)}: pixels 0-255 would scale "
+                             "beyond float32 (expected a mean and std of pixel-sized values)")
 
 
 def _short(value: Any, limit: int = 120) -> str:

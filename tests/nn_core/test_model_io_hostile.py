@@ -108,8 +108,11 @@ def test_a_deflated_bomb_is_refused_before_it_is_inflated(saved, shape):
         (lambda m: m.update({"normalization.npy": _npy(np.array('{"kind": "normal", "mean": 0, "std": 0}'))}), "std > 0"),
         (lambda m: m.update({"normalization.npy": _npy(np.array('{"kind": "normal", "mean": NaN, "std": 1}'))}), "finite mean"),
         (lambda m: m.update({"normalization.npy": _npy(np.array('{"kind": "normal", "mean": 0, "std": Infinity}'))}), "finite std"),
+        (lambda m: m.update({"normalization.npy": _npy(np.array('{"kind": "normal", "mean": 0, "std": 1e-320}'))}), "beyond float32"),
+        (lambda m: m.update({"normalization.npy": _npy(np.array('{"kind": "normal", "mean": 1e308, "std": 1e-308}'))}), "beyond float32"),
     ],
-    ids=["extra", "extra-layer", "oversized-bias", "oversized-text", "object", "nested", "foo", "std0", "nan", "inf"],
+    ids=["extra", "extra-layer", "oversized-bias", "oversized-text", "object", "nested", "foo", "std0", "nan", "inf",
+         "subnormal-std", "huge-mean"],
 )
 def test_bad_members_are_refused_with_the_member_named(saved, change, message):
     members = _members(saved)
