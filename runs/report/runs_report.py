@@ -1,0 +1,205 @@
+"""The report of one or more runs: per run its settings, data, epochs, curves, confusion matrix and
+mistakes; for several runs first the settings that differ and the overlaid curves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from runs.report import figures
+from runs.report.html import Html, esc, facts, figure, join, page, table, tag
+from runs.report.mistakes import confident_mistakes
+from runs.store import RunRecord
+
+MISSING = "—"
+
+
+def percent(value: Any) -> str:
+    return MISSING if not isinstance(value, (int, float)) else f"{100 * value:.2f}%"
+
+
+def number(value: Any, digits: int = 4) -> str:
+    return MISSING if not isinstance(value, (int, float)) else f"{value:.{digits}f}"
+
+
+def flat_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`section.field` -> value, as the comparison in the terminal names them."""
+    flat: dict[str, Any] = {}
+    for section, values in config.items():
+        if isinstance(values, dict):
+            flat.update({f"{section}.{k}": v for k, v in values.items()})
+        else:
+            flat[str(section)] = values
+    return flat
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value)) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def architecture(config: dict[str, Any]) -> str:
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    hidden = model.get("hidden_sizes") or []
+    sizes = [model.get("input_size", 784), *hidden, model.get("num_classes", 10)]
+    label = "-".join(map(str, sizes))
+    return f"{label} {model.get('activation', '?')}" if hidden else label
+
+
+def class_names(run: RunRecord) -> list[str]:
+    from data.registry import DATASETS
+
+    spec = DATASETS.get(str(run.dataset.get("name", "")))
+    return list(spec.class_names) if spec else [str(i) for i in range(10)]
+
+
+def status_badge(status: str) -> Html:
+    return tag("span", status, class_=f"status {status}")
+
+
+def _acc_key(run: RunRecord) -> str:
+    return "val_acc" if any(e.get("val_acc") is not None for e in run.epochs) else "test_acc"
+
+
+def _test_acc(run: RunRecord) -> Any:
+    final = run.final or {}
+    return final.get("test_acc", final.get("accuracy"))
+
+
+# --------------------------------------------------------------------- one run
+def run_section(run: RunRecord, models_dir: Path, *, heading: int = 2) -> Html:
+    best = run.best_epoch
+    seconds = sum(e.get("seconds") or 0.0 for e in run.epochs)
+    planned = (run.config.get("train") or {}).get("epochs", "?") if isinstance(run.config.get("train"), dict) else "?"
+    title = tag(f"h{heading}", join([f"Run {run.id} · {architecture(run.config)} · ", status_badge(run.status)]))
+    parts = [title]
+    if run.message:
+        parts.append(tag("p", run.message, class_="message"))
+    parts.append(facts([
+        ("test accuracy", percent(_test_acc(run))),
+        ("best validation", percent(best.get(_acc_key(run))) + (f" @ {best['epoch']}" if best else "") if best else MISSING),
+        ("epochs", f"{len(run.epochs)} / {planned}"),
+        ("training time", f"{seconds:.1f} s"),
+        ("started (UTC)", str(run.started_at)[:19].replace("T", " ")),
+    ]))
+    parts.append(tag("div", _settings(run) + _provenance(run), class_="two"))
+    parts.append(tag("h3", "Learning curves"))
+    if run.epochs:
+        parts.append(figure(figures.curves(run.epochs), "Loss and accuracy after each epoch "
+                            "(train blue, validation orange, test green)."))
+        parts.append(_epoch_table(run))
+    else:
+        parts.append(tag("p", "No epoch finished.", class_="note"))
+    parts.append(_confusion(run))
+    parts.append(_mistakes(run, models_dir))
+    return tag("section", join(parts), class_="run", id=f"run-{run.id}")
+
+
+def _settings(run: RunRecord) -> Html:
+    rows = [(name, show(value)) for name, value in flat_config(run.config).items()]
+    return tag("div", tag("h3", "Settings") + table(["setting", "value"], rows, class_="settings"))
+
+
+def _provenance(run: RunRecord) -> Html:
+    ds = run.dataset
+    source = ds.get("source") if isinstance(ds.get("source"), dict) else {}
+    rows = [
+        ("dataset", ds.get("name", MISSING)),
+        ("source", " ".join(str(source.get(k, "")) for k in ("kind", "path")).strip() or MISSING),
+        ("train / val / test", " / ".join(f"{ds.get(k, '?')}" for k in ("train_size", "val_size", "test_size"))),
+        ("seed", run.seed),
+    ]
+    checksums = ds.get("checksums") if isinstance(ds.get("checksums"), dict) else {}
+    sums = table(["file", "sha256"], [(name, tag("span", digest, class_="mono digest")) for name, digest in sorted(checksums.items())],
+                 class_="settings") if checksums else Html("")
+    return tag("div", tag("h3", "Data") + table(None, rows, class_="settings wrap") + sums)
+
+
+def _epoch_table(run: RunRecord) -> Html:
+    best = run.best_epoch
+    headers = ["epoch", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "lr", "seconds"]
+    rows = [(e.get("epoch"), number(e.get("train_loss")), percent(e.get("train_acc")), number(e.get("val_loss")),
+             percent(e.get("val_acc")), number(e.get("test_loss")), percent(e.get("test_acc")),
+             MISSING if e.get("lr") is None else f"{e['lr']:.4g}", number(e.get("seconds"), 2))
+            for e in run.epochs]
+    marks = ["best" if e is best else None for e in run.epochs]
+    return table(headers, rows, row_classes=marks) + tag(
+        "p", "The highlighted epoch has the best validation accuracy.", class_="note")
+
+
+def _confusion(run: RunRecord) -> Html:
+    head = tag("h3", "Confusion matrix (test set)")
+    if not run.confusion:
+        return head + tag("p", "No confusion matrix: the run did not finish.", class_="note")
+    final = run.final or {}
+    names = class_names(run)
+    svg = figure(figures.confusion(run.confusion, names),
+                 "Rows: true class; columns: predicted. Shade: share of the true class; red numbers are mistakes.")
+    recall, precision = final.get("recall"), final.get("precision")
+    per_class = Html("")
+    if isinstance(recall, list) and isinstance(precision, list):
+        rows = [(f"{i} {n}" if n != str(i) else n, percent(r), percent(p))
+                for i, (n, r, p) in enumerate(zip(names, recall, precision))]
+        per_class = table(["class", "recall", "precision"], rows)
+    return head + tag("div", svg + per_class, class_="two")
+
+
+def _mistakes(run: RunRecord, models_dir: Path) -> Html:
+    head = tag("h3", "Most confident mistakes")
+    found = confident_mistakes(run, models_dir)
+    if isinstance(found, str):
+        return head + tag("p", f"Not shown: {found}.", class_="note")
+    if not found:
+        return head + tag("p", "Every test image is classified correctly.", class_="note")
+    names = class_names(run)
+    captions = [f"#{m.index}: {names[m.true]}→{names[m.predicted]} {100 * m.probability:.0f}%" for m in found]
+    return head + figure(figures.digits([m.image for m in found], captions),
+                         "Test images the model got wrong with the highest confidence: "
+                         "index, true → predicted class, probability.")
+
+
+# ----------------------------------------------------------------- several runs
+def comparison_section(runs: Sequence[RunRecord]) -> Html:
+    flats = [flat_config(r.config) for r in runs]
+    fields = list(dict.fromkeys(name for flat in flats for name in flat))
+    differing = [(name, [show(flat[name]) if name in flat else MISSING for flat in flats]) for name in fields
+                 if len({repr(flat.get(name, MISSING)) for flat in flats}) > 1]
+    parts = [tag("h2", "Comparison")]
+    summary_rows = [(f"run {r.id}", r.dataset.get("name", MISSING), architecture(r.config), status_badge(r.status),
+                     len(r.epochs), percent((r.best_epoch or {}).get(_acc_key(r))), percent(_test_acc(r)))
+                    for r in runs]
+    scores = [(r.best_epoch or {}).get(_acc_key(r)) for r in runs]
+    top = max((s for s in scores if isinstance(s, (int, float))), default=None)
+    marks = ["best" if top is not None and s == top else None for s in scores]
+    parts.append(table(["run", "dataset", "network", "status", "epochs", "best validation", "test accuracy"],
+                       summary_rows, row_classes=marks))
+    parts.append(tag("p", "The highlighted run has the best validation accuracy (test accuracy is reported, "
+                          "never used to choose).", class_="note"))
+    parts.append(tag("h3", "Settings that differ"))
+    if differing:
+        parts.append(table(["setting", *(f"run {r.id}" for r in runs)], [(n, *v) for n, v in differing],
+                           class_="settings"))
+    else:
+        parts.append(tag("p", "All settings are identical (the runs differ only by chance).", class_="note"))
+    with_epochs = [(f"run {r.id}", r.epochs) for r in runs if r.epochs]
+    if with_epochs:
+        parts.append(figure(figures.overlaid_curves(with_epochs), "Each run's curves on the same axes."))
+    return join(parts)
+
+
+def runs_report(runs: Sequence[RunRecord], models_dir: Path) -> str:
+    """The whole page for `runs` (one or more, in the order given)."""
+    ids = ", ".join(str(r.id) for r in runs)
+    title = f"mnist-tui report: run{'s' if len(runs) > 1 else ''} {ids}"
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = [comparison_section(runs)] if len(runs) > 1 else []
+    body += [run_section(r, models_dir) for r in runs]
+    body.append(tag("footer", f"Written by mnist-tui on {generated}. Self-contained: every plot is inline."))
+    return page(title, f"{len(runs)} run{'s' if len(runs) > 1 else ''} · generated {generated}", join(body))
