@@ -1,0 +1,55 @@
+"""`mnist-tui runs report`: exit codes, and a file that exists is left as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli_helpers import cli
+from nn_core.config import TrainConfig
+from runs.config import DataConfig, RunConfig
+from runs.service import execute_run
+from runs.store import RunStore
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("report-cmd-home")
+    with RunStore.open(home) as store:
+        for epochs in (1, 2):
+            execute_run(RunConfig(data=DataConfig(limit=1000, val_size=500), train=TrainConfig(epochs=epochs)),
+                        store=store)
+    return home
+
+
+def test_report_writes_one_page(home, tmp_path):
+    target = tmp_path / "r.html"
+    result = cli(home, "runs", "report", "1", "2", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "runs 1, 2" in result.stderr
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 7
+
+
+def test_report_never_overwrites_without_force(home, tmp_path):
+    target = tmp_path / "r.html"
+    target.write_bytes(b"precious")
+    result = cli(home, "runs", "report", "1", "-o", str(target))
+    assert result.returncode == 2 and "already exists" in result.stderr and "--force" in result.stderr
+    assert target.read_bytes() == b"precious"
+    result = cli(home, "runs", "report", "1", "-o", str(target), "--force")
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("7",), 2, "unknown run id 7"),
+    (("1", "-o", "{tmp}"), 2, "is a folder"),
+    (("1", "-o", "{tmp}/missing/r.html"), 1, "cannot write"),
+    (("x", "-o", "{tmp}/r.html"), 2, "expected a whole number"),
+])
+def test_report_errors_are_clear(home, tmp_path, args, code, message):
+    args = tuple(a.format(tmp=tmp_path) for a in args)
+    if "-o" not in args:
+        args += ("-o", str(tmp_path / "r.html"))
+    result = cli(home, "runs", "report", *args)
+    assert result.returncode == code and message in result.stderr and "Traceback" not in result.stderr
