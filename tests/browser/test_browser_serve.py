@@ -1,0 +1,68 @@
+"""`mnist-tui serve` in headless Chromium: the dashboard loads, shows its options, and F5 trains.
+
+The text is read from xterm.js's screen buffer (see browser_helpers), i.e. what the page's
+terminal holds, not what the server sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from browser_helpers import free_port, screen_text, wait_for
+from runs.config import RunConfig
+from runs.store import RunStore
+from tui.settings import save_options
+
+EPOCH_ROW = re.compile(r"│\s+(\d+)\s+\d\.\d{4}\s+\d{1,3}\.\d{2}%")
+"""A row of the epochs table: epoch number, training loss, training accuracy."""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A server on a free loopback port whose dashboards remember a short run: 2,000 images, 2 epochs."""
+    home = tmp_path_factory.mktemp("serve-home")
+    save_options(RunConfig.from_dict({"data": {"limit": 2000, "val_size": 500}, "train": {"epochs": 2}}),
+                 home / "dashboard.json")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tui", "serve", "--port", str(port)], env={**os.environ, "MNIST_TUI_HOME": str(home)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    line = process.stdout.readline()
+    while line and "Serving" not in line:
+        line = process.stdout.readline()
+    assert "Serving" in line, process.stderr.read()
+    yield f"http://127.0.0.1:{port}/", home
+    # The server and its dashboards at once: alone, the server waits for each tab's websocket
+    # heartbeat (15 s) before it exits.
+    os.killpg(process.pid, signal.SIGTERM)
+    process.communicate(timeout=30)
+
+
+def test_served_dashboard_shows_options_and_trains_on_a_key(browser, served):
+    url, home = served
+    browser.get(url)
+    text = wait_for(lambda: (t := screen_text(browser)) and "Learning rate" in t and t, 60,
+                    "the dashboard's options in the browser")
+    for label in ("Dataset", "Train subset", "Hidden layers", "Optimizer", "Epochs", "Start"):
+        assert label in text, label
+    assert re.search(r"Train subset\s+2000", text), text  # the remembered options, not the defaults
+    assert not EPOCH_ROW.search(text)
+
+    terminal = browser.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")
+    # Focus without a click: a click lands on the terminal's top-left cell, the header's palette icon.
+    browser.execute_script("arguments[0].focus()", terminal)
+    ActionChains(browser).send_keys(Keys.F5).perform()
+    text = wait_for(lambda: (t := screen_text(browser)) and "Completed run" in t and t, 120,
+                    "the run started with F5 to complete")
+    assert [int(n) for n in EPOCH_ROW.findall(text)] == [1, 2], text
+    with RunStore.open(home) as store:
+        runs = store.list_runs()
+    assert [(r.status, len(r.epochs), r.config["data"]["limit"]) for r in runs] == [("completed", 2, 2000)]
