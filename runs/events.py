@@ -49,13 +49,18 @@ class EpochDone:
 
 @dataclass(frozen=True)
 class RunFinished:
-    """status is completed, cancelled, diverged or failed; `message` explains anything but completed."""
+    """status is completed, cancelled, diverged or failed; `message` explains anything but completed.
+
+    `model_npz` is the model file's bytes when a study's worker trained it (runs.trial): the client,
+    not the worker, writes it to the store's models folder. None for runs that wrote their own file.
+    """
 
     run_id: int | None
     status: str
     message: str = ""
     final: dict[str, Any] = field(default_factory=dict)
     confusion: list[list[int]] | None = None
+    model_npz: bytes | None = field(default=None, repr=False)
 
 
 Event = DataProgress | RunStarted | BatchProgress | EpochDone | RunFinished

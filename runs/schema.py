@@ -3,16 +3,19 @@
 Version history:
   1. runs(id, started_at, ended_at, status, config, dataset, final, confusion, model_path) and
      epochs(run_id, epoch, metrics) with each epoch's record as one JSON text.
-  2. (current) runs gain message, dataset_name, seed and the owner (pid, hostname, owner_started)
+  2. runs gain message, dataset_name, seed and the owner (pid, hostname, owner_started)
      so orphaned runs can be found; epochs become one column per metric so they can be queried
      and sorted in SQL. Keys an epoch record has beyond the known columns are kept in `extra`.
+  3. (current) studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
+     owner) and runs.study_id, runs.trial_key: a study's trials are ordinary runs. A unique index
+     on (study_id, trial_key) holds each trial to one run, whatever happens (runs.study_store).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 STATUSES = ("running", "completed", "cancelled", "diverged", "failed", "interrupted")
 EPOCH_COLUMNS = (
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds",
@@ -52,11 +55,39 @@ CREATE TABLE epochs (
 
 _INDEXES = "CREATE INDEX runs_by_status ON runs(status)"
 
+STUDY_STATUSES = ("created", "running", "completed", "cancelled", "interrupted", "failed")
+_STUDY_STATUS_CHECK = "status IN (" + ", ".join(f"'{s}'" for s in STUDY_STATUSES) + ")"
+
+_STUDIES_V3 = f"""
+CREATE TABLE studies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL CHECK ({_STUDY_STATUS_CHECK}),
+    message TEXT NOT NULL DEFAULT '',
+    spec TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    trials INTEGER NOT NULL,
+    pid INTEGER,
+    hostname TEXT,
+    owner_started TEXT
+)"""
+
+_STUDY_COLUMNS = (
+    "ALTER TABLE runs ADD COLUMN study_id INTEGER REFERENCES studies(id)",
+    "ALTER TABLE runs ADD COLUMN trial_key TEXT",
+)
+_STUDY_INDEXES = (
+    "CREATE UNIQUE INDEX runs_one_per_trial ON runs(study_id, trial_key) WHERE study_id IS NOT NULL",
+)
+
 
 def create(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database (caller holds a write transaction)."""
     for statement in (_RUNS_V2, _EPOCHS_V2, _INDEXES):
         conn.execute(statement)
+    _v2_to_v3(conn)
     conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
 
 
@@ -96,7 +127,14 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
     conn.execute(_INDEXES)
 
 
-MIGRATIONS = {1: _v1_to_v2}
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    """Add the studies table and the runs' study columns; existing runs belong to no study (NULL)."""
+    conn.execute(_STUDIES_V3)
+    for statement in (*_STUDY_COLUMNS, *_STUDY_INDEXES):
+        conn.execute(statement)
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
 """MIGRATIONS[v] turns a version-v database into version v + 1."""
 
 

@@ -48,8 +48,10 @@ def _dataset_info(dataset: Any, splits: Any) -> dict[str, Any]:
 class _BatchReporter:
     """Trainer's on_batch: forwards cancellation and emits throttled BatchProgress (cheap on every batch)."""
 
-    def __init__(self, emit: Callable[[Event], None], batch_size: int, cancel: threading.Event | None) -> None:
+    def __init__(self, emit: Callable[[Event], None], batch_size: int, cancel: Any,
+                 interval: float = PROGRESS_INTERVAL_S) -> None:
         self.emit = emit
+        self.interval = interval
         self.batch_size = batch_size
         self.cancel = cancel
         self.trainer: Trainer | None = None
@@ -63,7 +65,7 @@ class _BatchReporter:
             self._epoch, self._epoch_start = epoch, now
         if self.cancel is not None and self.cancel.is_set() and self.trainer is not None:
             self.trainer.cancel()
-        if now - self._last >= PROGRESS_INTERVAL_S or batch >= batches:
+        if now - self._last >= self.interval or batch >= batches:
             self._last = now
             elapsed = max(now - self._epoch_start, 1e-9)
             self.emit(BatchProgress(epoch, batch, batches, batch * self.batch_size / elapsed))

@@ -57,6 +57,9 @@ class RunRecord:
     model_path: str | None
     owner: Owner | None
     epochs: list[dict[str, Any]] = field(default_factory=list)
+    study_id: int | None = None
+    trial_key: str | None = None
+    """A study's trial: its study and trial key (runs.study_spec); None for a run of its own."""
 
     @property
     def run_config(self) -> RunConfig:
@@ -251,12 +254,16 @@ class RunStore:
         """Where the model file of `run_id` belongs (``<home>/models/<id>.npz``)."""
         return self.models_dir / f"{run_id}.npz"
 
-    def create_run(self, config: RunConfig, dataset_info: dict[str, Any]) -> int:
+    def create_run(
+        self, config: RunConfig, dataset_info: dict[str, Any], *, study_id: int | None = None,
+        trial_key: str | None = None,
+    ) -> int:
         """Record a new run as `running`, owned by this process. Returns its id.
 
         Args:
             config: the run's settings, stored as ``config.to_dict()``.
             dataset_info: provenance such as name, source kind and path, checksums and split sizes.
+            study_id, trial_key: the study trial this run is (unique: see runs.study_store).
         """
         owner = current_owner()
         dataset = {"name": config.data.dataset, **dataset_info}
@@ -264,11 +271,11 @@ class RunStore:
         def insert() -> int:
             cursor = self._conn.execute(
                 """INSERT INTO runs (started_at, status, config, dataset_name, dataset, seed,
-                                     pid, hostname, owner_started)
-                   VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)""",
+                                     pid, hostname, owner_started, study_id, trial_key)
+                   VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     _now(), json.dumps(config.to_dict()), dataset["name"], json.dumps(dataset),
-                    config.train.seed, owner.pid, owner.hostname, owner.started,
+                    config.train.seed, owner.pid, owner.hostname, owner.started, study_id, trial_key,
                 ),
             )
             return int(cursor.lastrowid)
@@ -393,7 +400,7 @@ class RunStore:
                     confusion=json.loads(r["confusion"]) if r["confusion"] else None,
                     model_path=r["model_path"],
                     owner=Owner(r["pid"], r["hostname"], r["owner_started"]) if r["pid"] is not None else None,
-                    epochs=epochs[r["id"]],
+                    epochs=epochs[r["id"]], study_id=r["study_id"], trial_key=r["trial_key"],
                 )
             )
         return out

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.cli import data_cmd, predict_cmd, runs_cmd, serve_cmd, train_cmd
+from tui.cli import data_cmd, predict_cmd, runs_cmd, serve_cmd, study_cmd, train_cmd
 
-COMMAND_MODULES = (data_cmd, train_cmd, runs_cmd, predict_cmd, serve_cmd)
+COMMAND_MODULES = (data_cmd, train_cmd, study_cmd, runs_cmd, predict_cmd, serve_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -89,7 +89,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config,
+        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key,
     }
 
 
@@ -140,6 +140,9 @@ def show_run(args: argparse.Namespace) -> int:
         ))
         if run.message:
             console.print(f"message: {run.message}")
+        if run.study_id is not None:
+            key = "".join(c if c.isprintable() else "\ufffd" for c in str(run.trial_key))
+            console.print(Text(f"study {run.study_id}, trial {key} (see `mnist-tui study show {run.study_id}`)"))
         source = run.dataset.get("source", {})
         console.print(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
                       f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"

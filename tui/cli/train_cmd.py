@@ -40,7 +40,7 @@ EXIT_FOR_STATUS = {"completed": common.EXIT_OK, "cancelled": common.EXIT_INTERRU
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    m, t, d = ModelConfig(), TrainConfig(), DataConfig()
+    m, t = ModelConfig(), TrainConfig()
     parser = sub.add_parser(
         "train",
         help="train a network from flags and record the run",
@@ -48,6 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Defaults: " + f"{m.describe()}, {t.optimizer}, lr {t.learning_rate} {t.schedule}, "
         f"batch {t.batch_size}, {t.epochs} epochs.",
     )
+    add_options(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per line instead of tables")
+    parser.set_defaults(handler=run)
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """Every engine option as a flag (`train` uses them; `study` too, for what stays fixed and varies)."""
+    m, t, d = ModelConfig(), TrainConfig(), DataConfig()
     arch = parser.add_argument_group("network")
     widths = arch.add_mutually_exclusive_group()
     widths.add_argument("--hidden-layers", type=int, choices=sorted(PRESET_HIDDEN),
@@ -90,8 +98,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help=f"validation images taken from the training set (default {d.val_size})")
     data.add_argument("--limit", type=common.positive_int, help="train on a random (seeded) subset of N training images; "
                       "the validation and test sets stay whole")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per line instead of tables")
-    parser.set_defaults(handler=run)
 
 
 def build_config(args: argparse.Namespace) -> RunConfig:
@@ -122,7 +128,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
 
 
 @contextmanager
-def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
+def ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
     """First SIGINT sets `cancel` (a clean stop between batches); a second one raises KeyboardInterrupt."""
 
     def handler(signum: int, frame: Any) -> None:
@@ -153,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     view = JsonView() if args.json else TableView(config)
     started = time.perf_counter()
     try:
-        with store, _ctrl_c_cancels(cancel), view:
+        with store, ctrl_c_cancels(cancel), view:
             finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
     except KeyboardInterrupt:
         print("aborted", file=sys.stderr)
