@@ -134,3 +134,76 @@ def digits(images: Sequence[np.ndarray], captions: Sequence[str], columns: int =
             ax.imshow(image, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
             ax.set_title(caption, fontsize=7, fontweight="normal")
         return _svg(fig)
+
+
+def effects(options: Sequence[tuple[str, Sequence[tuple[str, float | None, float | None]]]]) -> str:
+    """Marginal effects: per varied option, each value's mean validation accuracy (%) with ±1 sd bars."""
+    count = max(1, len(options))
+    columns = min(count, 3)
+    rows = -(-count // columns)
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(2.6 * columns, 2.3 * rows)
+        axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+        for ax in axes[count:]:
+            ax.set_axis_off()
+        for ax, (option, values) in zip(axes, options):
+            shown = [(text, mean, sd) for text, mean, sd in values if mean is not None]
+            x = np.arange(len(shown))
+            ax.errorbar(x, [100 * m for _, m, _ in shown], yerr=[100 * (s or 0) for _, _, s in shown],
+                        fmt="o", color=SERIES["val"], ecolor="#999999", capsize=4, markersize=6)
+            ax.set_xticks(x, [t for t, _, _ in shown], rotation=30 if len(shown) > 3 else 0)
+            ax.set_xlim(-0.5, len(shown) - 0.5)
+            ax.set_title(option)
+            ax.set_ylabel("validation accuracy (%)")
+        return _svg(fig)
+
+
+def parallel_coordinates(axes_names: Sequence[str], columns: Sequence[Sequence[object]],
+                         scores: Sequence[float]) -> str:
+    """One line per finished trial across the varied options, the last axis its validation accuracy.
+
+    Numbers are placed on a linear (or, spanning over a factor 20, logarithmic) scale, anything
+    else evenly in first-seen order; lines are coloured by the score, best on top.
+    """
+    positions, ticks = [], []
+    for values in columns:
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if numeric and len(set(values)) > 1:
+            data = np.asarray(values, dtype=float)
+            logs = data.min() > 0 and data.max() / data.min() > 20
+            scaled = np.log10(data) if logs else data
+            low, high = scaled.min(), scaled.max()
+            positions.append((scaled - low) / (high - low))
+            shown = sorted(set(values)) if len(set(values)) <= 6 else [
+                10 ** t if logs else t for t in np.linspace(low, high, 5)]
+            ticks.append([(((np.log10(v) if logs else v) - low) / (high - low), f"{v:.3g}") for v in shown])
+        else:
+            labels = list(dict.fromkeys(str(v) for v in values))
+            step = 1 / max(1, len(labels) - 1)
+            where = {label: (i * step if len(labels) > 1 else 0.5) for i, label in enumerate(labels)}
+            positions.append(np.array([where[str(v)] for v in values]))
+            ticks.append([(where[label], label) for label in labels])
+    score = 100 * np.asarray(scores, dtype=float)
+    low, high = score.min(), score.max()
+    positions.append((score - low) / (high - low) if high > low else np.full(len(score), 0.5))
+    ticks.append([(p, f"{v:.1f}") for p, v in zip(np.linspace(0, 1, 5), np.linspace(low, high, 5))])
+    names = [*axes_names, "validation accuracy (%)"]
+    with matplotlib.rc_context(_STYLE | {"axes.grid": False}):
+        fig = _figure(max(4.5, 1.9 * len(names)), 3.2)
+        ax = fig.subplots()
+        cmap = matplotlib.colormaps["viridis"]
+        points = np.column_stack(positions)
+        for i in np.argsort(score):
+            ax.plot(range(len(names)), points[i], color=cmap(positions[-1][i]), alpha=0.8, linewidth=1.6)
+        for k, axis_ticks in enumerate(ticks):
+            ax.axvline(k, color="#555555", linewidth=1)
+            for y, label in axis_ticks:
+                ax.text(k + 0.04, y, label, fontsize=7, va="center", ha="left",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+        ax.set_xticks(range(len(names)), names)
+        ax.set_yticks([])
+        ax.set_xlim(-0.1, len(names) - 0.6)
+        ax.set_ylim(-0.06, 1.06)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        return _svg(fig)
