@@ -59,7 +59,7 @@ def _series(epochs: list[dict], key: str) -> tuple[list[int], list[float]]:
 def curves(epochs: list[dict]) -> str:
     """Loss and accuracy per epoch, train / validation / test, side by side."""
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(7.2, 2.6)
+        fig = _figure(9.4, 3.1)
         loss_ax, acc_ax = fig.subplots(1, 2)
         for name, label in (("train", "train"), ("val", "validation"), ("test", "test")):
             for ax, metric, scale in ((loss_ax, "loss", 1), (acc_ax, "acc", 100)):
@@ -77,7 +77,7 @@ def curves(epochs: list[dict]) -> str:
 def overlaid_curves(runs: Sequence[tuple[str, list[dict]]]) -> str:
     """Several runs on one pair of axes: training loss and validation (else test) accuracy."""
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(7.2, 2.8)
+        fig = _figure(9.4, 3.3)
         loss_ax, acc_ax = fig.subplots(1, 2)
         acc_key = "val_acc" if any(e.get("val_acc") is not None for _, ep in runs for e in ep) else "test_acc"
         for (label, epochs), colour in zip(runs, itertools.cycle(RUN_COLOURS)):
@@ -99,7 +99,7 @@ def confusion(matrix: Sequence[Sequence[int]], class_names: Sequence[str]) -> st
     share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     n = len(counts)
     with matplotlib.rc_context(_STYLE | {"axes.grid": False}):
-        fig = _figure(4.6, 4.2)
+        fig = _figure(5.0, 4.4)
         ax = fig.subplots()
         # A mistake of a few percent must stand out against a 98% diagonal: square-root shading.
         image = ax.imshow(np.sqrt(share), cmap="Blues", vmin=0, vmax=1)
@@ -126,7 +126,7 @@ def digits(images: Sequence[np.ndarray], captions: Sequence[str], columns: int =
     """Grey 28x28 pictures in a grid, each with a caption underneath."""
     rows = max(1, -(-len(images) // columns))
     with matplotlib.rc_context(_STYLE | {"axes.grid": False}):
-        fig = _figure(columns * 0.95, rows * 1.2)
+        fig = _figure(columns * 1.15, rows * 1.35)
         axes = np.atleast_1d(fig.subplots(rows, columns)).ravel()
         for ax in axes:
             ax.set_axis_off()
@@ -142,7 +142,7 @@ def effects(options: Sequence[tuple[str, Sequence[tuple[str, float | None, float
     columns = min(count, 3)
     rows = -(-count // columns)
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(2.6 * columns, 2.3 * rows)
+        fig = _figure(3.1 * columns, 2.6 * rows)
         axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
         for ax in axes[count:]:
             ax.set_axis_off()
@@ -189,7 +189,7 @@ def parallel_coordinates(axes_names: Sequence[str], columns: Sequence[Sequence[o
     ticks.append([(p, f"{v:.1f}") for p, v in zip(np.linspace(0, 1, 5), np.linspace(low, high, 5))])
     names = [*axes_names, "validation accuracy (%)"]
     with matplotlib.rc_context(_STYLE | {"axes.grid": False}):
-        fig = _figure(max(4.5, 1.9 * len(names)), 3.2)
+        fig = _figure(min(9.4, max(4.5, 2.3 * len(names))), 3.4)
         ax = fig.subplots()
         cmap = matplotlib.colormaps["viridis"]
         points = np.column_stack(positions)

@@ -16,6 +16,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2
 """C0/C1 controls, line separators and bidirectional overrides: shown as U+FFFD, never obeyed."""
 
 
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*(\.\d+)?(e[-+]?\d+)?|—)( ?/ ?\d+)?(%| %| s| pts)?( ± \d+(\.\d+)?)?( @ \d+)?$")
+"""Cells that hold a number (or the missing-value dash) are right-aligned, all others left."""
+
+
 class Html(str):
     """Markup produced by this package; `esc` leaves it as it is, and `+` escapes what is not Html."""
 
@@ -49,7 +53,8 @@ def table(headers: Sequence[Any] | None, rows: Iterable[Sequence[Any]], class_: 
     body_rows = []
     for i, row in enumerate(rows):
         css = row_classes[i] if row_classes and i < len(row_classes) else None
-        body_rows.append(tag("tr", join(tag("td", c) for c in row), class_=css))
+        body_rows.append(tag("tr", join(tag("td", c, class_="num" if _NUMBER.match(str(c)) else None)
+                                        for c in row), class_=css))
     return tag("div", tag("table", head + tag("tbody", join(body_rows)), class_=class_), class_="table-wrap")
 
 
@@ -97,10 +102,10 @@ h3 { font-size: 15px; margin: 20px 0 8px; color: var(--muted); text-transform: u
 .fact .value { display:block; font-size: 20px; font-weight: 650; }
 .table-wrap { overflow-x: auto; margin: 6px 0 12px; }
 table { border-collapse: collapse; font-size: 13px; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.settings td.num { text-align: left; }
 th { background: var(--soft); font-weight: 600; }
-td:first-child, th:first-child { text-align: left; }
-table.settings td, table.settings th { text-align: left; }
 table.wrap td { white-space: normal; }
 tr.best td { background: #eef6ff; font-weight: 600; }
 tr.differs td { background: #fff7e0; }
@@ -110,7 +115,7 @@ td.mono, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-
 .two { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr); gap: 24px; align-items:start; }
 @media (max-width: 800px) { .two { grid-template-columns: 1fr; } main { padding: 16px; } }
 figure.plot { margin: 8px 0 16px; }
-figure.plot svg { width: 100%; height: auto; }
+figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 12px; margin-top: 2px; }
 .note { color: var(--muted); font-style: italic; }
 .message { background:#fbe4e6; color:var(--bad); padding: 6px 10px; border-radius: 6px; white-space: pre-wrap; }
