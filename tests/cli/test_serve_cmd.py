@@ -42,10 +42,12 @@ def test_a_public_host_gets_a_warning_and_loopback_does_not(tmp_path):
     process = start(tmp_path, "serve", "--host", "0.0.0.0", "--port", str(_free_port()))
     try:
         line = process.stderr.readline()
+        where = process.stderr.readline()
     finally:
         process.terminate()
         process.wait(timeout=10)
     assert "warning: listening on 0.0.0.0" in line and "no authentication" in line
+    assert f"browsers reach it as http://{socket.gethostname()}:" in where  # not the unconnectable 0.0.0.0
     process = start(tmp_path, "serve", "--port", str(_free_port()))
     try:
         out = process.stdout.readline()  # the server's banner: it started

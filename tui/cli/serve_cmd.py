@@ -53,6 +53,13 @@ def is_loopback(addresses: list[tuple]) -> bool:
     return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in addresses)
 
 
+def _is_wildcard(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return host == ""
+
+
 def check_address(host: str, port: int) -> tuple[list[tuple], int | None, str]:
     """Resolve `host` and bind `port` once, as the server will; returns (addresses, exit code, message)."""
     try:
@@ -78,16 +85,22 @@ def serve(args: argparse.Namespace) -> int:
     addresses, code, message = check_address(args.host, args.port)
     if code is not None:
         return (common.usage_error if code == common.EXIT_USAGE else common.failure)("serve", message)
+    public_url = args.public_url
     if not is_loopback(addresses):
         print(f"mnist-tui serve: warning: listening on {args.host}, reachable from other machines. "
               "There is no authentication: anyone who can reach this port can use the dashboard, "
               "start runs and delete them.", file=sys.stderr)
+        if public_url is None and _is_wildcard(args.host):
+            # The page tells the browser where its websocket is; 0.0.0.0 is not an address to connect to.
+            public_url = f"http://{socket.gethostname()}:{args.port}"
+            print(f"mnist-tui serve: browsers reach it as {public_url} (give --public-url if they use another "
+                  "address)", file=sys.stderr)
     from textual_serve.server import Server
 
     command = f"{shlex.quote(sys.executable)} -m tui"
     if args.data_dir:
         command += f" --data-dir {shlex.quote(args.data_dir)}"
-    server = Server(command, host=args.host, port=args.port, title="mnist-tui", public_url=args.public_url)
+    server = Server(command, host=args.host, port=args.port, title="mnist-tui", public_url=public_url)
     try:
         server.serve()
     except OSError as error:  # lost the port between the check and the start
