@@ -24,10 +24,15 @@ def number(value: Any, digits: int = 4) -> str:
     return MISSING if not isinstance(value, (int, float)) else f"{value:.{digits}f}"
 
 
-def flat_config(config: dict[str, Any]) -> dict[str, Any]:
+def mapping(value: Any) -> dict[str, Any]:
+    """A stored JSON object, or {} when the store holds something else there (stored data is untrusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+def flat_config(config: Any) -> dict[str, Any]:
     """`section.field` -> value, as the comparison in the terminal names them."""
     flat: dict[str, Any] = {}
-    for section, values in config.items():
+    for section, values in mapping(config).items():
         if isinstance(values, dict):
             flat.update({f"{section}.{k}": v for k, v in values.items()})
         else:
@@ -45,9 +50,10 @@ def show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def architecture(config: dict[str, Any]) -> str:
-    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+def architecture(config: Any) -> str:
+    model = mapping(mapping(config).get("model"))
     hidden = model.get("hidden_sizes") or []
+    hidden = hidden if isinstance(hidden, list) else [hidden]
     sizes = [model.get("input_size", 784), *hidden, model.get("num_classes", 10)]
     label = "-".join(map(str, sizes))
     return f"{label} {model.get('activation', '?')}" if hidden else label
@@ -56,7 +62,7 @@ def architecture(config: dict[str, Any]) -> str:
 def class_names(run: RunRecord) -> list[str]:
     from data.registry import DATASETS
 
-    spec = DATASETS.get(str(run.dataset.get("name", "")))
+    spec = DATASETS.get(str(mapping(run.dataset).get("name", "")))
     return list(spec.class_names) if spec else [str(i) for i in range(10)]
 
 
@@ -69,7 +75,7 @@ def _acc_key(run: RunRecord) -> str:
 
 
 def _test_acc(run: RunRecord) -> Any:
-    final = run.final or {}
+    final = mapping(run.final)
     return final.get("test_acc", final.get("accuracy"))
 
 
@@ -77,7 +83,7 @@ def _test_acc(run: RunRecord) -> Any:
 def run_section(run: RunRecord, models_dir: Path, *, heading: int = 2) -> Html:
     best = run.best_epoch
     seconds = sum(e.get("seconds") or 0.0 for e in run.epochs)
-    planned = (run.config.get("train") or {}).get("epochs", "?") if isinstance(run.config.get("train"), dict) else "?"
+    planned = mapping(mapping(run.config).get("train")).get("epochs", "?")
     title = tag(f"h{heading}", join([f"Run {run.id} · {architecture(run.config)} · ", status_badge(run.status)]))
     parts = [title]
     if run.message:
@@ -108,15 +114,15 @@ def _settings(run: RunRecord) -> Html:
 
 
 def _provenance(run: RunRecord) -> Html:
-    ds = run.dataset
-    source = ds.get("source") if isinstance(ds.get("source"), dict) else {}
+    ds = mapping(run.dataset)
+    source = mapping(ds.get("source"))
     rows = [
         ("dataset", ds.get("name", MISSING)),
         ("source", " ".join(str(source.get(k, "")) for k in ("kind", "path")).strip() or MISSING),
         ("train / val / test", " / ".join(f"{ds.get(k, '?')}" for k in ("train_size", "val_size", "test_size"))),
         ("seed", run.seed),
     ]
-    checksums = ds.get("checksums") if isinstance(ds.get("checksums"), dict) else {}
+    checksums = mapping(ds.get("checksums"))
     sums = table(["file", "sha256"], [(name, tag("span", digest, class_="mono digest")) for name, digest in sorted(checksums.items())],
                  class_="settings") if checksums else Html("")
     return tag("div", tag("h3", "Data") + table(None, rows, class_="settings wrap") + sums)
@@ -138,8 +144,11 @@ def _confusion(run: RunRecord) -> Html:
     head = tag("h3", "Confusion matrix (test set)")
     if not run.confusion:
         return head + tag("p", "No confusion matrix: the run did not finish.", class_="note")
-    final = run.final or {}
+    final = mapping(run.final)
     names = class_names(run)
+    if not usable_confusion(run.confusion, len(names)):
+        return head + tag("p", f"The stored confusion matrix is not a {len(names)}x{len(names)} table of counts; "
+                               "not drawn.", class_="note")
     svg = figure(figures.confusion(run.confusion, names),
                  "Rows: true class; columns: predicted. Shade: share of the true class; red numbers are mistakes.")
     recall, precision = final.get("recall"), final.get("precision")
@@ -151,6 +160,13 @@ def _confusion(run: RunRecord) -> Html:
     return head + tag("div", svg + per_class, class_="two")
 
 
+def usable_confusion(matrix: Any, classes: int) -> bool:
+    """A classes x classes list of non-negative whole numbers (checked before any drawing is spent on it)."""
+    return (isinstance(matrix, list) and len(matrix) == classes
+            and all(isinstance(row, list) and len(row) == classes for row in matrix)
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for row in matrix for v in row))
+
+
 def _mistakes(run: RunRecord, models_dir: Path) -> Html:
     head = tag("h3", "Most confident mistakes")
     found = confident_mistakes(run, models_dir)
@@ -159,10 +175,10 @@ def _mistakes(run: RunRecord, models_dir: Path) -> Html:
     if not found:
         return head + tag("p", "Every test image is classified correctly.", class_="note")
     names = class_names(run)
-    captions = [f"#{m.index}: {names[m.true]}→{names[m.predicted]} {100 * m.probability:.0f}%" for m in found]
+    captions = [f"#{m.index} · {100 * m.probability:.0f}%\n{names[m.true]} → {names[m.predicted]}" for m in found]
     return head + figure(figures.digits([m.image for m in found], captions),
                          "Test images the model got wrong with the highest confidence: "
-                         "index, true → predicted class, probability.")
+                         "test index and the probability of the wrong class, then true → predicted class.")
 
 
 # ----------------------------------------------------------------- several runs
@@ -172,7 +188,7 @@ def comparison_section(runs: Sequence[RunRecord]) -> Html:
     differing = [(name, [show(flat[name]) if name in flat else MISSING for flat in flats]) for name in fields
                  if len({repr(flat.get(name, MISSING)) for flat in flats}) > 1]
     parts = [tag("h2", "Comparison")]
-    summary_rows = [(f"run {r.id}", r.dataset.get("name", MISSING), architecture(r.config), status_badge(r.status),
+    summary_rows = [(f"run {r.id}", mapping(r.dataset).get("name", MISSING), architecture(r.config), status_badge(r.status),
                      len(r.epochs), percent((r.best_epoch or {}).get(_acc_key(r))), percent(_test_acc(r)))
                     for r in runs]
     scores = [(r.best_epoch or {}).get(_acc_key(r)) for r in runs]

@@ -109,3 +109,16 @@ def test_write_report_refuses_an_existing_file_unless_forced(tmp_path):
     assert target.read_text() == "<p>new</p>"
     write_report(tmp_path / "fresh.html", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.html", "r.html"]  # no temporary file left
+
+
+def test_a_damaged_confusion_matrix_is_not_drawn(store_home, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "runs.sqlite3").write_bytes((store_home / "runs.sqlite3").read_bytes())
+    with sqlite3.connect(home / "runs.sqlite3") as db:
+        db.execute("UPDATE runs SET confusion = ? WHERE id = 1", (json.dumps([[1] * 300] * 300),))
+        db.execute("UPDATE runs SET confusion = ? WHERE id = 2", (json.dumps([["x"] * 10] * 10),))
+    page = _report(home, 1, 2)
+    assert page.count("is not a 10x10 table of counts; not drawn") == 2
+    # overlaid curves and each run's curves (the copied store's model paths lie outside its models folder)
+    assert page.count("<svg") == 1 + 2
