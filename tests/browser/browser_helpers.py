@@ -46,8 +46,13 @@ def start_chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
+    catch_terminal(driver)
     return driver
+
+
+def catch_terminal(driver: webdriver.Chrome) -> None:
+    """Make the current tab keep the page's terminal in `window.__mnistTerm` (each tab needs its own call)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""The report of two runs opened from disk in headless Chromium: complete, quiet, and not blank."""
+"""The reports of two runs and of a study, opened from disk in headless Chromium: complete, quiet, not blank."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_helpers import free_port, screen_text, wait_for
+from browser_helpers import catch_terminal, free_port, screen_text, wait_for
 from runs.config import RunConfig
 from runs.store import RunStore
 from tui.settings import save_options
@@ -66,3 +66,24 @@ def test_served_dashboard_shows_options_and_trains_on_a_key(browser, served):
     with RunStore.open(home) as store:
         runs = store.list_runs()
     assert [(r.status, len(r.epochs), r.config["data"]["limit"]) for r in runs] == [("completed", 2, 2000)]
+
+
+def test_a_second_tab_gets_its_own_dashboard_on_the_same_store(browser, served):
+    url, home = served
+    with RunStore.open(home) as store:
+        finished = [r.id for r in store.list_runs()]
+    assert finished  # the run of the test above
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    catch_terminal(browser)
+    try:
+        browser.get(url)
+        wait_for(lambda: "Learning rate" in screen_text(browser), 60, "the second tab's dashboard")
+        assert "Completed run" not in screen_text(browser)  # a fresh app, not the first tab's screen
+        browser.execute_script("arguments[0].focus()", browser.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea"))
+        ActionChains(browser).send_keys(Keys.F4).perform()
+        text = wait_for(lambda: (t := screen_text(browser)) and "completed" in t and t, 30, "the History tab")
+        assert re.search(rf"^\W*{finished[0]}\s+\d{{4}}-\d\d-\d\d .*completed", text, re.MULTILINE), text
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
