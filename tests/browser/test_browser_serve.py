@@ -17,7 +17,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from browser_helpers import catch_terminal, free_port, screen_text, wait_for
+from browser_helpers import catch_terminal, console_errors, free_port, screen_text, wait_for
 from runs.config import RunConfig
 from runs.store import RunStore
 from tui.settings import save_options
@@ -54,6 +54,9 @@ def test_served_dashboard_shows_options_and_trains_on_a_key(browser, served):
     for label in ("Dataset", "Train subset", "Hidden layers", "Optimizer", "Epochs", "Start"):
         assert label in text, label
     assert re.search(r"Train subset\s+2000", text), text  # the remembered options, not the defaults
+    # Nothing fetched from elsewhere (textual-serve's page asks for a web font; serve drops that link).
+    # The server has no favicon: the browser's own request for one is the only failure allowed.
+    assert [e["message"] for e in console_errors(browser) if "/favicon.ico" not in e["message"]] == []
     assert not EPOCH_ROW.search(text)
 
     terminal = browser.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")

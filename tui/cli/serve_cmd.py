@@ -12,9 +12,12 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import re
 import shlex
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 from tui.cli import common
 
@@ -100,9 +103,26 @@ def serve(args: argparse.Namespace) -> int:
     command = f"{shlex.quote(sys.executable)} -m tui"
     if args.data_dir:
         command += f" --data-dir {shlex.quote(args.data_dir)}"
-    server = Server(command, host=args.host, port=args.port, title="mnist-tui", public_url=public_url)
-    try:
-        server.serve()
-    except OSError as error:  # lost the port between the check and the start
-        return common.failure("serve", f"cannot listen on {args.host} port {args.port}: {error.strerror or error}")
+    with tempfile.TemporaryDirectory(prefix="mnist-tui-serve-") as templates:
+        offline_template(Path(templates))
+        server = Server(command, host=args.host, port=args.port, title="mnist-tui", public_url=public_url,
+                        templates_path=templates)
+        try:
+            server.serve()
+        except OSError as error:  # lost the port between the check and the start
+            return common.failure("serve", f"cannot listen on {args.host} port {args.port}: {error.strerror or error}")
     return common.EXIT_OK
+
+
+_REMOTE_STYLESHEET = re.compile(r"<link\b[^>]*\bhref=\"https?://[^\"]*\"[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def offline_template(folder: Path) -> None:
+    """textual-serve's page without its remote stylesheet (a web font), so the page fetches nothing
+    from elsewhere: offline it would be a failed request, online a visit the user did not ask for.
+    The font falls back to the page's own list (Monaco, Courier New, monospace)."""
+    import textual_serve
+
+    source = Path(textual_serve.__file__).parent / "templates" / "app_index.html"
+    (folder / source.name).write_text(_REMOTE_STYLESHEET.sub("", source.read_text(encoding="utf-8")),
+                                      encoding="utf-8")
