@@ -120,5 +120,6 @@ figcaption { color: var(--muted); font-size: 12px; margin-top: 2px; }
 .note { color: var(--muted); font-style: italic; }
 .message { background:#fbe4e6; color:var(--bad); padding: 6px 10px; border-radius: 6px; white-space: pre-wrap; }
 section.run { margin-top: 10px; }
+@media print { body { background: #fff; } main { box-shadow: none; margin: 0; max-width: none; } section.run { break-before: page; } }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 """
