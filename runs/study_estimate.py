@@ -7,7 +7,10 @@ one BLAS thread per process, batch 32, `make_splits` of full MNIST):
 
 seconds = PER_BATCH_S x batches + (train images + evaluated images / 3) x (PER_IMAGE_S +
 PER_WEIGHT_IMAGE_S x weights), where evaluation (validation and test passes, forward only) costs
-about a third of a training image. It reproduces the four measurements within 5%. While a study
+about a third of a training image. It reproduces the four measurements within 5%. Each trial also
+costs PER_TRIAL_S outside its epochs (its splits of the data, the final evaluation, the model file):
+0.75-1.7 s were measured for `make_splits` of full MNIST at load average 7.5 on the 2 cores, so about
+0.3 s on an idle machine is assumed — an estimate, not a measurement. While a study
 runs, the runner scales these estimates by the ratio of measured to estimated epoch times, so the
 ETA adapts to the machine it actually runs on.
 """
@@ -21,6 +24,7 @@ from runs.config import TRAIN_IMAGES, RunConfig
 PER_BATCH_S = 3.4e-5
 PER_IMAGE_S = 0.2e-6
 PER_WEIGHT_IMAGE_S = 4.5e-11
+PER_TRIAL_S = 0.3
 TEST_IMAGES = 10000
 
 
@@ -35,4 +39,8 @@ def seconds_per_epoch(config: RunConfig) -> float:
 
 def study_seconds(configs: list[RunConfig], workers: int) -> float:
     """Wall time of running `configs` on `workers` parallel workers (total work / workers)."""
-    return sum(seconds_per_epoch(c) * c.train.epochs for c in configs) / max(1, workers)
+    return sum(trial_seconds(c) for c in configs) / max(1, workers)
+
+
+def trial_seconds(config: RunConfig) -> float:
+    return seconds_per_epoch(config) * config.train.epochs + PER_TRIAL_S

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from nn_core.model_io import ModelFileError, load_model
 from runs.events import EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore
-from runs.study_estimate import seconds_per_epoch
+from runs.study_estimate import PER_TRIAL_S, seconds_per_epoch
 from runs.study_executor import TrialExecutor
 from runs.study_spec import Trial
 from runs.study_store import FINAL_STATUSES, claim_study, finish_study, start_trial_run, study_runs
@@ -79,16 +79,21 @@ class _Tracker:
         self.running: dict[str, int | None] = {}
         self.epochs_done: dict[str, int] = {}
         self.workers = max(1, workers)
-        self.left = sum(t.config.train.epochs * self.per_epoch[t.key] for t in trials)
+        self.left = sum(self._whole(t.key) for t in trials)
         self.measured = 0.0
         self.estimated = 0.0
         self.early_failures: list[str] = []
         """Trials that ended before training started (not recorded as runs; a resume retries them)."""
 
+    def _whole(self, key: str) -> float:
+        """Estimated seconds of a trial not started: its epochs and its overhead."""
+        return self.trials[key].config.train.epochs * self.per_epoch[key] + PER_TRIAL_S
+
     def progress(self) -> StudyProgress:
         queued = self.total - self.done - len(self.running)
         scale = self.measured / self.estimated if self.estimated > 0 else 1.0
-        return StudyProgress(self.total, self.done, len(self.running), queued, max(0.0, self.left) * scale / self.workers)
+        left = max(0.0, self.left) if self.running or self.waiting else 0.0  # no float residue at the end
+        return StudyProgress(self.total, self.done, len(self.running), queued, left * scale / self.workers)
 
     def started(self, key: str, run_id: int) -> None:
         self.waiting.pop(key, None)
@@ -105,7 +110,7 @@ class _Tracker:
     def finished(self, key: str) -> None:
         self.waiting.pop(key, None)
         self.running.pop(key, None)
-        self.left -= (self.trials[key].config.train.epochs - self.epochs_done.get(key, 0)) * self.per_epoch[key]
+        self.left -= self._whole(key) - self.epochs_done.get(key, 0) * self.per_epoch[key]
         self.epochs_done[key] = self.trials[key].config.train.epochs
         self.done += 1
 
@@ -113,11 +118,11 @@ class _Tracker:
         self.done -= 1
         self.waiting[key] = None
         self.epochs_done[key] = 0
-        self.left += self.trials[key].config.train.epochs * self.per_epoch[key]
+        self.left += self._whole(key)
 
     def drop_waiting(self) -> None:
         for key in self.waiting:
-            self.left -= self.trials[key].config.train.epochs * self.per_epoch[key]
+            self.left -= self._whole(key)
         self.waiting.clear()
 
 

@@ -15,6 +15,7 @@ from runs.config import DataConfig, RunConfig
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.local_executor import LocalPoolExecutor
 from runs.store import RunStore
+from runs.study_estimate import PER_TRIAL_S, seconds_per_epoch
 from runs.study_executor import TrialEvent
 from runs.study_runner import run_study
 from runs.study_spec import StudySpec
@@ -160,10 +161,12 @@ def test_progress_counts_trials_and_the_eta_falls_to_zero(mnist_tui_home):
     first, last = progress[0], progress[-1]
     assert (first.total, first.done, first.running, first.queued) == (4, 0, 0, 4) and first.eta_seconds > 0
     assert (last.done, last.running, last.queued, last.eta_seconds) == (4, 0, 0, 0)
-    # After the first epoch (measured 0.1 s) the ETA is rescaled to measured time:
-    # 7 epochs left of 4 trials x 2 epochs, at 0.1 s each, on 2 workers.
+    # After the first epoch (measured 0.1 s) the estimate is rescaled by measured / estimated epoch time:
+    # 7 epochs left of 4 trials x 2 epochs, plus each trial's overhead, on 2 workers.
+    estimate = seconds_per_epoch(BASE)
     after_first_epoch = progress[2]
-    assert after_first_epoch.done == 0 and after_first_epoch.eta_seconds == pytest.approx(7 * 0.1 / 2)
+    assert after_first_epoch.done == 0
+    assert after_first_epoch.eta_seconds == pytest.approx((7 * estimate + 4 * PER_TRIAL_S) * (0.1 / estimate) / 2)
     assert max(p.running for p in progress) == 1
 
 
@@ -188,3 +191,22 @@ def test_a_study_process_streams_events_and_can_be_cancelled(mnist_tui_home):
     with RunStore.open() as store:
         runs = study_runs(store, study_id)
         assert runs and all(r.status == "cancelled" and r.owner.pid != os.getpid() for r in runs)
+
+
+def test_model_bytes_that_are_not_a_model_file_are_not_written(mnist_tui_home):
+    class JunkModel(ScriptedExecutor):
+        def events(self, timeout):
+            out = super().events(timeout)
+            if out:
+                last = out[-1]
+                out[-1] = TrialEvent(last.trial_key, RunFinished(None, "completed", final=last.event.final,
+                                                                 model_npz=b"PK\x03\x04 not really a model"))
+            return out
+
+    with RunStore.open() as store:
+        study_id = _new_study(store)
+        outcome = run_study(store, study_id, JunkModel({}))
+        runs = study_runs(store, study_id)
+        models = list(store.models_dir.glob("*")) if store.models_dir.exists() else []
+    assert outcome.status == "completed" and all(r.model_path is None for r in runs)
+    assert models == []  # neither the junk nor a temporary file is left behind

@@ -23,6 +23,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich import box
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -223,6 +224,7 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
     except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
         return common.failure(command, f"the study failed: {type(error).__name__}: {plain(error)}")
     finally:
+        view.close()
         executor.close()
     study = get_study(store, outcome.study_id)
     view.finish(outcome, summarize(study, study_runs(store, study.id), trials))
@@ -247,10 +249,25 @@ def _check_data(config: Any) -> str | None:
 
 
 class LineView:
-    """One line per finished trial, after a header with the size and the estimated time."""
+    """One line per finished trial, after a header with the size and the estimated time.
+
+    On a terminal a progress bar (trials done, running, queued, ETA) stays under the lines.
+    """
 
     def __init__(self) -> None:
         self.console = common.stdout_console()
+        self.bar: Progress | None = None
+        self.task: Any = None
+
+    def _update(self, p: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=p.done, total=p.total,
+                            status=f"{p.running} running, {p.queued} queued, ETA {_duration(p.eta_seconds)}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
     def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         configs = len({t.config_key for t in trials})
@@ -260,8 +277,14 @@ class LineView:
             f"study {study_id}{' ' + plain(spec.name) if spec.name else ''}: {len(trials)} trials "
             f"({configs} configurations x {len(spec.seeds)} seed{'s' if len(spec.seeds) != 1 else ''}), {todo} "
             f"on {workers} workers; estimated {_duration(estimate)} (from measured seconds per epoch)"))
+        if self.console.is_terminal:
+            self.bar = Progress(TextColumn("trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
+                                console=self.console, transient=True)
+            self.task = self.bar.add_task("trials", total=len(trials), completed=len(trials) - len(left), status="")
+            self.bar.start()
 
     def on_event(self, event: StudyEvent) -> None:
+        self._update(event.progress)
         if not isinstance(event.event, RunFinished):
             return
         p, e = event.progress, event.event
@@ -276,6 +299,7 @@ class LineView:
         ))
 
     def finish(self, outcome: StudyOutcome, results: StudyResults) -> None:
+        self.close()
         show_results(self.console, results, get_title(outcome))
 
 
@@ -284,6 +308,9 @@ def get_title(outcome: StudyOutcome) -> str:
 
 
 class JsonView:
+    def close(self) -> None:
+        return None
+
     def start(self, study_id: int, spec: StudySpec, trials: list, left: list, workers: int) -> None:
         _json({"event": "study", "study_id": study_id, "trials": len(trials), "to_run": len(left), "workers": workers,
                "estimated_seconds": round(study_seconds([t.config for t in left], workers), 1),
