@@ -34,7 +34,7 @@ def served(tmp_path_factory):
                  home / "dashboard.json")
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "tui", "serve", "--port", str(port)], env={**os.environ, "MNIST_TUI_HOME": str(home)},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=home)
     line = process.stdout.readline()
     while line and "Serving" not in line:
         line = process.stdout.readline()
@@ -87,6 +87,19 @@ def test_a_second_tab_gets_its_own_dashboard_on_the_same_store(browser, served):
         ActionChains(browser).send_keys(Keys.F4).perform()
         text = wait_for(lambda: (t := screen_text(browser)) and "completed" in t and t, 30, "the History tab")
         assert re.search(rf"^\W*{finished[0]}\s+\d{{4}}-\d\d-\d\d .*completed", text, re.MULTILINE), text
-    finally:
+
+        # p: the report is written beside the server and opened in a new browser tab
+        tabs = set(browser.window_handles)
+        ActionChains(browser).send_keys("p").perform()
+        report_tab = wait_for(lambda: set(browser.window_handles) - tabs, 30, "the report's tab").pop()
+        browser.switch_to.window(report_tab)
+        wait_for(lambda: browser.title == f"mnist-tui report: run {finished[0]}", 30, "the report to load")
+        assert len(browser.find_elements(By.CSS_SELECTOR, "figure.plot svg")) == 3
+        assert (home / f"mnist-tui-report-{finished[0]}.html").is_file()
         browser.close()
+    finally:
+        for handle in browser.window_handles:
+            if handle != first:
+                browser.switch_to.window(handle)
+                browser.close()
         browser.switch_to.window(first)

@@ -462,6 +462,9 @@ class HistoryPane(Vertical):
             self.app.call_from_thread(self.notify, str(error), title="Report failed", severity="error")
             return
         self.app.call_from_thread(self.notify, f"Wrote the report to {path}.", timeout=8)
+        if self.app.is_web:  # served to a browser: the file is on the server, so open a copy in a new tab
+            self.app.call_from_thread(self.app.deliver_text, path, save_filename=path.name, open_method="browser",
+                                      mime_type="text/html")
 
 
 def _free_name(folder: Path, stem: str, suffix: str = ".csv") -> Path:
