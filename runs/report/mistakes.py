@@ -41,10 +41,36 @@ def model_file(run: RunRecord, models_dir: Path) -> Path | str:
     return resolved
 
 
-def confident_mistakes(run: RunRecord, models_dir: Path, count: int = 16) -> list[Mistake] | str:
+class TestSets:
+    """The datasets one report needs, each loaded once (a report of ten MNIST runs decodes MNIST once).
+
+    `data_dir` is the user's folder of IDX files (as `--data-dir`); without it the usual sources
+    are searched (never the network, and never a folder named by the store).
+    """
+
+    def __init__(self, data_dir: str | None = None) -> None:
+        self.data_dir = data_dir
+        self._loaded: dict[str, object] = {}
+
+    def get(self, name: str) -> object:
+        """The `data.loader.Dataset` called `name`, or why it cannot be had."""
+        if name not in self._loaded:
+            from data.errors import DataError
+            from data.loader import load_dataset
+
+            try:
+                self._loaded[name] = load_dataset(name, self.data_dir, download=False)
+            except (DataError, KeyError) as error:
+                # The first line only: the rest lists this machine's folders, not for a page to hand over.
+                first = str(error).strip("'").splitlines()[0].rstrip(". :")
+                where = "" if self.data_dir else "; pass --data-dir DIR"
+                self._loaded[name] = f"the test images are not available ({first}{where})"
+        return self._loaded[name]
+
+
+def confident_mistakes(run: RunRecord, models_dir: Path, test_sets: TestSets | None = None,
+                       count: int = 16) -> list[Mistake] | str:
     """Up to `count` wrongly classified test images, most confident first, or a reason there are none."""
-    from data.errors import DataError
-    from data.loader import load_dataset
     from data.splits import Normalization
     from nn_core.model_io import ModelFileError, load_model
 
@@ -55,10 +81,9 @@ def confident_mistakes(run: RunRecord, models_dir: Path, count: int = 16) -> lis
         saved = load_model(path)
     except (ModelFileError, OSError) as error:
         return f"cannot load the model of run {run.id}: {error}"
-    try:
-        dataset = load_dataset(str(run.dataset.get("name", "mnist")), download=False)
-    except (DataError, KeyError) as error:
-        return f"the test images are not available: {error}"
+    dataset = (test_sets or TestSets()).get(str(run.dataset.get("name", "mnist")))
+    if isinstance(dataset, str):
+        return dataset
     recorded = run.dataset.get("checksums") or {}
     if any(dataset.checksums.get(name) != digest for name, digest in recorded.items()):
         return "the test files on this machine differ from those the run was trained on"

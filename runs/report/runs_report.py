@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from runs.report import figures
 from runs.report.html import Html, esc, facts, figure, join, page, table, tag
-from runs.report.mistakes import confident_mistakes
+from runs.report.mistakes import TestSets, confident_mistakes
 from runs.store import RunRecord
 
 MISSING = "—"
@@ -80,7 +80,7 @@ def _test_acc(run: RunRecord) -> Any:
 
 
 # --------------------------------------------------------------------- one run
-def run_section(run: RunRecord, models_dir: Path, *, heading: int = 2) -> Html:
+def run_section(run: RunRecord, models_dir: Path, test_sets: TestSets, *, heading: int = 2) -> Html:
     best = run.best_epoch
     seconds = sum(e.get("seconds") or 0.0 for e in run.epochs)
     planned = mapping(mapping(run.config).get("train")).get("epochs", "?")
@@ -104,7 +104,7 @@ def run_section(run: RunRecord, models_dir: Path, *, heading: int = 2) -> Html:
     else:
         parts.append(tag("p", "No epoch finished.", class_="note"))
     parts.append(_confusion(run))
-    parts.append(_mistakes(run, models_dir))
+    parts.append(_mistakes(run, models_dir, test_sets))
     return tag("section", join(parts), class_="run", id=f"run-{run.id}")
 
 
@@ -167,9 +167,9 @@ def usable_confusion(matrix: Any, classes: int) -> bool:
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for row in matrix for v in row))
 
 
-def _mistakes(run: RunRecord, models_dir: Path) -> Html:
+def _mistakes(run: RunRecord, models_dir: Path, test_sets: TestSets) -> Html:
     head = tag("h3", "Most confident mistakes")
-    found = confident_mistakes(run, models_dir)
+    found = confident_mistakes(run, models_dir, test_sets)
     if isinstance(found, str):
         return head + tag("p", f"Not shown: {found}.", class_="note")
     if not found:
@@ -210,12 +210,13 @@ def comparison_section(runs: Sequence[RunRecord]) -> Html:
     return join(parts)
 
 
-def runs_report(runs: Sequence[RunRecord], models_dir: Path) -> str:
-    """The whole page for `runs` (one or more, in the order given)."""
+def runs_report(runs: Sequence[RunRecord], models_dir: Path, data_dir: str | None = None) -> str:
+    """The whole page for `runs` (one or more, in the order given); `data_dir` as `--data-dir`."""
     ids = ", ".join(str(r.id) for r in runs)
     title = f"mnist-tui report: run{'s' if len(runs) > 1 else ''} {ids}"
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = [comparison_section(runs)] if len(runs) > 1 else []
-    body += [run_section(r, models_dir) for r in runs]
+    test_sets = TestSets(data_dir)
+    body += [run_section(r, models_dir, test_sets) for r in runs]
     body.append(tag("footer", f"Written by mnist-tui on {generated}. Self-contained: every plot is inline."))
     return page(title, f"{len(runs)} run{'s' if len(runs) > 1 else ''} · generated {generated}", join(body))

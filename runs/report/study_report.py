@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from runs.report import figures
 from runs.report.html import Html, esc, facts, figure, join, page, table, tag
+from runs.report.mistakes import TestSets
 from runs.report.runs_report import MISSING, run_section, status_badge
 from runs.store import RunRecord
 from runs.study_results import ConfigRow, Stat, StudyResults
@@ -78,8 +79,9 @@ def _winner_line(row: ConfigRow | None, options: Sequence[str]) -> str:
     return " ".join(f"{o}={value_text(row.params[o])}" for o in options if o in row.params) or "base settings"
 
 
-def study_report(study: Any, results: StudyResults, runs: Sequence[RunRecord], models_dir: Path) -> str:
-    """The whole page for a study (a StudyRecord), its results and its runs."""
+def study_report(study: Any, results: StudyResults, runs: Sequence[RunRecord], models_dir: Path,
+                 data_dir: str | None = None) -> str:
+    """The whole page for a study (a StudyRecord), its results and its runs; `data_dir` as `--data-dir`."""
     by_id = {r.id: r for r in runs}
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     done = sum(n for status, n in results.counts.items() if status in ("completed", "diverged"))
@@ -100,7 +102,7 @@ def study_report(study: Any, results: StudyResults, runs: Sequence[RunRecord], m
     first = next((by_id[i] for i in (winner.run_ids if winner else []) if i in by_id), None)
     if first is not None:
         body.append(tag("p", "Below: the winner's first run in full (its first seed).", class_="note"))
-        body.append(run_section(first, models_dir))
+        body.append(run_section(first, models_dir, TestSets(data_dir)))
     body.append(tag("footer", f"Written by mnist-tui on {generated}. Self-contained: every plot is inline."))
     title = f"mnist-tui report: study {study.id}"
     return page(title, f"{study.name} · {results.total} trials · generated {generated}", join(body))

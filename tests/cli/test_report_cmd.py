@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cli_helpers import cli
@@ -53,3 +55,25 @@ def test_report_errors_are_clear(home, tmp_path, args, code, message):
         args += ("-o", str(tmp_path / "r.html"))
     result = cli(home, "runs", "report", *args)
     assert result.returncode == code and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_data_dir_gives_the_mistakes_when_no_usual_source_has_the_data(home, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    mnist = Path(os.environ["MNIST_TUI_DATA"]) / "mnist"
+    env = {**os.environ, "MNIST_TUI_HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "empty-cache")}
+    env.pop("MNIST_TUI_DATA")
+
+    def report(name: str, *extra: str) -> str:
+        target = tmp_path / name
+        result = subprocess.run([sys.executable, "-m", "tui", "runs", "report", "1", "-o", str(target), *extra],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return target.read_text(encoding="utf-8")
+
+    without = report("without.html")
+    assert "Not shown: the test images are not available" in without and without.count("<svg") == 2
+    with_dir = report("with.html", "--data-dir", str(mnist))
+    assert "Not shown" not in with_dir and with_dir.count("<svg") == 3

@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("run_ids", type=common.positive_int, nargs="+", metavar="ID")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     report.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
     report.set_defaults(handler=report_runs)
 
     delete = actions.add_parser("delete", help="delete a run and its model file")
@@ -311,7 +312,7 @@ def report_runs(args: argparse.Namespace) -> int:
             if isinstance(run, int):
                 return run
             runs.append(run)
-        text = runs_report(runs, store.models_dir)
+        text = runs_report(runs, store.models_dir, args.data_dir)
         try:
             write_report(target, text, force=args.force)
         except ReportExistsError as error:

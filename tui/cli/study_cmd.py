@@ -92,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("study_id", type=common.positive_int, metavar="ID")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     report.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
     report.set_defaults(handler=report_command)
 
 
@@ -445,7 +446,7 @@ def report_command(args: argparse.Namespace) -> int:
             return study
         try:
             runs = study_runs(store, study.id)
-            page = study_report(study, summarize(study, runs), runs, store.models_dir)
+            page = study_report(study, summarize(study, runs), runs, store.models_dir, args.data_dir)
         except StoreError as error:
             return common.failure("study report", plain(error))
     try:
