@@ -62,7 +62,7 @@ class TestSets:
                 self._loaded[name] = load_dataset(name, self.data_dir, download=False)
             except (DataError, KeyError) as error:
                 # The first line only: the rest lists this machine's folders, not for a page to hand over.
-                first = str(error).strip("'").splitlines()[0].rstrip(". :")
+                first = str(error).strip("'").splitlines()[0].split(". ")[0].rstrip(". :")
                 where = "" if self.data_dir else "; pass --data-dir DIR"
                 self._loaded[name] = f"the test images are not available ({first}{where})"
         return self._loaded[name]
