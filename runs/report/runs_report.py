@@ -70,8 +70,10 @@ def status_badge(status: str) -> Html:
     return tag("span", status, class_=f"status {status}")
 
 
-def _acc_key(run: RunRecord) -> str:
-    return "val_acc" if any(e.get("val_acc") is not None for e in run.epochs) else "test_acc"
+def best_val_epoch(run: RunRecord) -> dict[str, Any] | None:
+    """The epoch with the best validation accuracy; None without a validation split (never chosen on test)."""
+    scored = [e for e in run.epochs if isinstance(e.get("val_acc"), (int, float))]
+    return max(scored, key=lambda e: e["val_acc"]) if scored else None
 
 
 def _test_acc(run: RunRecord) -> Any:
@@ -80,17 +82,17 @@ def _test_acc(run: RunRecord) -> Any:
 
 
 # --------------------------------------------------------------------- one run
-def run_section(run: RunRecord, models_dir: Path, test_sets: TestSets, *, heading: int = 2) -> Html:
-    best = run.best_epoch
+def run_section(run: RunRecord, models_dir: Path, test_sets: TestSets) -> Html:
+    best = best_val_epoch(run)
     seconds = sum(e.get("seconds") or 0.0 for e in run.epochs)
     planned = mapping(mapping(run.config).get("train")).get("epochs", "?")
-    title = tag(f"h{heading}", join([f"Run {run.id} · {architecture(run.config)} · ", status_badge(run.status)]))
+    title = tag("h2", join([f"Run {run.id} · {architecture(run.config)} · ", status_badge(run.status)]))
     parts = [title]
     if run.message:
         parts.append(tag("p", run.message, class_="message"))
     parts.append(facts([
         ("test accuracy", percent(_test_acc(run))),
-        ("best validation", percent(best.get(_acc_key(run))) + (f" @ {best['epoch']}" if best else "") if best else MISSING),
+        ("best validation", f"{percent(best['val_acc'])} @ {best.get('epoch')}" if best else "no validation split"),
         ("epochs", f"{len(run.epochs)} / {planned}"),
         ("training time", f"{seconds:.1f} s"),
         ("started (UTC)", str(run.started_at)[:19].replace("T", " ")),
@@ -129,15 +131,15 @@ def _provenance(run: RunRecord) -> Html:
 
 
 def _epoch_table(run: RunRecord) -> Html:
-    best = run.best_epoch
+    best = best_val_epoch(run)
     headers = ["epoch", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "lr", "seconds"]
     rows = [(e.get("epoch"), number(e.get("train_loss")), percent(e.get("train_acc")), number(e.get("val_loss")),
              percent(e.get("val_acc")), number(e.get("test_loss")), percent(e.get("test_acc")),
              MISSING if e.get("lr") is None else f"{e['lr']:.4g}", number(e.get("seconds"), 2))
             for e in run.epochs]
     marks = ["best" if e is best else None for e in run.epochs]
-    return table(headers, rows, row_classes=marks) + tag(
-        "p", "The highlighted epoch has the best validation accuracy.", class_="note")
+    return table(headers, rows, row_classes=marks) + (tag(
+        "p", "The highlighted epoch has the best validation accuracy.", class_="note") if best else Html(""))
 
 
 def _confusion(run: RunRecord) -> Html:
@@ -189,9 +191,9 @@ def comparison_section(runs: Sequence[RunRecord]) -> Html:
                  if len({repr(flat.get(name, MISSING)) for flat in flats}) > 1]
     parts = [tag("h2", "Comparison")]
     summary_rows = [(f"run {r.id}", mapping(r.dataset).get("name", MISSING), architecture(r.config), status_badge(r.status),
-                     len(r.epochs), percent((r.best_epoch or {}).get(_acc_key(r))), percent(_test_acc(r)))
+                     len(r.epochs), percent((best_val_epoch(r) or {}).get("val_acc")), percent(_test_acc(r)))
                     for r in runs]
-    scores = [(r.best_epoch or {}).get(_acc_key(r)) for r in runs]
+    scores = [(best_val_epoch(r) or {}).get("val_acc") for r in runs]
     top = max((s for s in scores if isinstance(s, (int, float))), default=None)
     marks = ["best" if top is not None and s == top else None for s in scores]
     parts.append(table(["run", "dataset", "network", "status", "epochs", "best validation", "test accuracy"],

@@ -68,6 +68,21 @@ def test_a_diverged_run_is_reported_with_its_message(store_home):
     page = _report(store_home, 3)
     assert "diverged" in page and "lower learning rate" in page
     assert "No confusion matrix" in page and "Not shown:" in page
+    assert "no validation split" in page  # val_size 0: nothing is called best on the test set
+
+
+def test_a_run_without_validation_is_never_highlighted_as_best(store_home, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "runs.sqlite3").write_bytes((store_home / "runs.sqlite3").read_bytes())
+    with sqlite3.connect(home / "runs.sqlite3") as db:  # run 2 as if it had no validation split, high test acc
+        db.execute("UPDATE epochs SET val_acc = NULL, val_loss = NULL, test_acc = 0.999 WHERE run_id = 2")
+    page = _report(home, 1, 2)
+    comparison = page[:page.index('id="run-1"')]
+    best_rows = re.findall(r'<tr class="best"><td>(.*?)</td>', comparison)
+    assert best_rows == ["run 1"]
+    run2 = page[page.index('id="run-2"'):]
+    assert '<tr class="best">' not in run2 and "no validation split" in run2
 
 
 def test_stored_text_is_shown_as_text(store_home, tmp_path):
