@@ -137,3 +137,11 @@ def test_a_damaged_confusion_matrix_is_not_drawn(store_home, tmp_path):
     assert page.count("is not a 10x10 table of counts; not drawn") == 2
     # overlaid curves and each run's curves (the copied store's model paths lie outside its models folder)
     assert page.count("<svg") == 1 + 2
+
+
+def test_plot_labels_are_text_in_the_svg():
+    from runs.report import figures
+
+    svg = figures.effects([("<script>x</script>", [("<b>&", 0.9, 0.01), ("$a$", 0.8, None)])])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "<b>" not in svg
+    assert "$a$" in svg  # no mathtext: a dollar sign stays a dollar sign
