@@ -454,7 +454,8 @@ class HistoryPane(Vertical):
         from runs.report.output import write_report
         from runs.report.runs_report import runs_report
 
-        path = _free_name(Path.cwd(), "mnist-tui-report-" + "-".join(map(str, ids)), ".html")
+        label = "-".join(map(str, ids)) if len(ids) <= 6 else f"{len(ids)}-runs"  # a file name has a length limit
+        path = _free_name(Path.cwd(), f"mnist-tui-report-{label}", ".html")
         try:
             page = runs_report([self.store.get_run(i) for i in ids], self.store.models_dir)
             write_report(path, page)
@@ -468,7 +469,7 @@ class HistoryPane(Vertical):
 
 
 def _free_name(folder: Path, stem: str, suffix: str = ".csv") -> Path:
-    """`folder/stem.csv`, or with -2, -3... appended so no existing file is overwritten."""
+    """`folder/stem.csv` (or another suffix), with -2, -3... appended so no existing file is overwritten."""
     candidate, n = folder / f"{stem}{suffix}", 1
     while candidate.exists():
         n += 1
