@@ -3,17 +3,21 @@
 One database file (WAL mode) in the home folder (`runs.paths`), models beside it in
 ``models/<id>.npz``. Any number of processes may read and write at once: every write is a
 short ``BEGIN IMMEDIATE`` transaction, a busy database is waited for and retried, and each
-epoch is committed as it ends so a crash loses at most the epoch in progress. Opening never
-writes to a file before it has been recognised as a healthy mnist-tui store.
+epoch is committed as it ends so a crash loses at most the epoch in progress.
+
+Opening never writes to a file before it has been recognised as a healthy mnist-tui store
+(`runs.store_open`), and writes nothing a reader does not need: when the disk is full or the
+folder read-only, the store is read through a snapshot and every write says why it cannot be
+made — except deleting a run on a full disk, which first frees the space its model file holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -21,56 +25,18 @@ from typing import Any, Callable, TypeVar
 from runs import paths, schema
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
+from runs.rows import RunRecord, build_record
+from runs.store_errors import DamagedRunError, StoreError, UnknownRunError, disk_full, why_not_writable
+from runs.store_files import check_file_types, remove_quietly, stale_temp_files
+from runs.store_open import Snapshot, check_header, inspect
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
+__all__ = ["DamagedRunError", "RunRecord", "RunStore", "StoreError", "UnknownRunError"]
+
 BUSY_TIMEOUT_S = 10.0
 LOCK_RETRY_S = 120.0
 """How long a write keeps retrying a locked database before giving up with StoreError."""
 
 T = TypeVar("T")
-
-
-class StoreError(Exception):
-    """The store cannot be used or asked for something it lacks; str() is a user-ready message."""
-
-
-class UnknownRunError(StoreError):
-    def __init__(self, run_id: Any) -> None:
-        super().__init__(f"no run with id {run_id!r} in the run store")
-        self.run_id = run_id
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One run as stored. `epochs` holds one dict per finished epoch (EpochRecord fields)."""
-
-    id: int
-    status: str
-    message: str
-    started_at: str
-    ended_at: str | None
-    config: dict[str, Any]
-    dataset: dict[str, Any]
-    seed: int
-    final: dict[str, Any] | None
-    confusion: list[list[int]] | None
-    model_path: str | None
-    owner: Owner | None
-    epochs: list[dict[str, Any]] = field(default_factory=list)
-    study_id: int | None = None
-    trial_key: str | None = None
-    """A study's trial: its study and trial key (runs.study_spec); None for a run of its own."""
-
-    @property
-    def run_config(self) -> RunConfig:
-        return RunConfig.from_dict(self.config)
-
-    @property
-    def best_epoch(self) -> dict[str, Any] | None:
-        """The epoch with the highest validation accuracy (test accuracy when there is no validation split)."""
-        key = "val_acc" if any(e.get("val_acc") is not None for e in self.epochs) else "test_acc"
-        scored = [e for e in self.epochs if e.get(key) is not None]
-        return max(scored, key=lambda e: e[key]) if scored else None
 
 
 def _now() -> str:
@@ -82,111 +48,116 @@ def _is_lock_error(error: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def _check_file(path: Path) -> None:
-    """Refuse a file that is not an SQLite database before SQLite (or we) write anything to it."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(100)
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise StoreError(f"cannot read the run store {path}: {error.strerror}") from error
-    if not head:
-        return  # an empty file is an empty SQLite database
-    if not (head.startswith(SQLITE_MAGIC) or SQLITE_MAGIC.startswith(head)):
-        raise StoreError(
-            f"{path} is not an SQLite database (it does not start with 'SQLite format 3'); "
-            "it was left untouched — move it away or set MNIST_TUI_HOME to another folder"
-        )
-    if len(head) < 100:
-        raise StoreError(f"{path} is truncated ({len(head)} bytes, an SQLite header alone has 100); it was left untouched")
+def _connect_for_writing(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
 
 
 class RunStore:
     """A connection to the run store; thread-safe (one lock around one connection)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, snapshot: Snapshot | None = None) -> None:
+        conn.row_factory = sqlite3.Row
         self._conn = conn
+        self._snapshot = snapshot
+        """Set while the store is read through a snapshot because it cannot be written (see `notice`)."""
         self._lock = threading.RLock()
         self._writes = 0
+        self._wal = False
         self.path = path
         self.models_dir = path.parent / paths.MODELS_FOLDER
         self.recovered: list[int] = []
         """Ids of runs this open found orphaned and marked interrupted."""
+        self.notice: str | None = None
+        """Why this open could not write (a full disk, a read-only folder): reading works, writes will say so."""
 
     # ----------------------------------------------------------------- opening
     @classmethod
     def open(cls, path: str | Path | None = None) -> "RunStore":
         """Open (creating, migrating and recovering as needed) the store at `path` or the home folder.
 
+        `path` is the database file, or a folder to hold ``runs.sqlite3``.
+
         Raises:
-            StoreError: the file is foreign, truncated, damaged or from a newer version; it is not modified.
+            StoreError: the file is foreign, truncated, damaged, of an odd type or from a newer
+                version (it is not modified), or a new store cannot be created.
         """
-        path = Path(path) if path is not None else paths.database_path()
-        if path.is_dir():
-            path = path / paths.DATABASE_NAME
+        if path is None:
+            path = paths.database_path()
+        else:
+            path = Path(path)
+            if path.is_dir():
+                path = path / paths.DATABASE_NAME
+        check_file_types(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the run store folder {path.parent}: {error.strerror}") from error
-        _check_file(path)
+        check_header(path)
         try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as error:
-            raise StoreError(f"cannot open the run store {path}: {error}") from error
-        conn.row_factory = sqlite3.Row
-        store = cls(conn, path)
-        try:
-            store._prepare()
-        except sqlite3.Error as error:  # e.g. a read-only folder or file: WAL and schema need writes
-            conn.close()
-            raise StoreError(f"cannot use the run store {path}: {error}") from error
-        except BaseException:
-            conn.close()
-            raise
+            version = inspect(path)
+        except StoreError:
+            # A writer checkpointing while the file (or its log) was being read can make a healthy
+            # store look torn for that instant: a refusal is only believed when it happens twice.
+            time.sleep(0.05)
+            version = inspect(path)
+        if version < schema.CURRENT_VERSION:
+            store = cls._create_or_migrate(path)
+        else:
+            store = cls._open_current(path)
+        store.recover()
         return store
 
-    def _prepare(self) -> None:
-        version = self._inspect()
-        self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        if version < schema.CURRENT_VERSION:
-            self._write(self._upgrade)
-        self.recovered = self.recover_interrupted()
-
-    def _inspect(self) -> int:
-        """Read-only health check: integrity, schema version and our tables. Returns user_version."""
+    @classmethod
+    def _create_or_migrate(cls, path: Path) -> "RunStore":
+        """A new or older store must be written before use; the migration is one transaction, so a
+        failure (a read-only folder, a full disk) leaves the file as it was."""
         try:
-            problems = [row[0] for row in self._retry(lambda: self._conn.execute("PRAGMA quick_check").fetchall())]
-            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.OperationalError as error:
-            if "unable to open" not in str(error):
-                raise StoreError(f"the run store {self.path} cannot be read ({error}); it was left untouched") from error
-            raise StoreError(f"cannot open the run store {self.path}: {error}") from error
-        except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"the run store {self.path} is damaged or truncated ({error}); it was left untouched — "
-                "move it away to start a new history"
-            ) from error
-        if problems != ["ok"]:
-            raise StoreError(
-                f"the run store {self.path} failed its integrity check ({'; '.join(problems[:3])}); it was left untouched"
-            )
-        tables.discard("sqlite_sequence")
-        if version > schema.CURRENT_VERSION:
-            raise StoreError(
-                f"the run store {self.path} has schema version {version}, newer than this program's "
-                f"{schema.CURRENT_VERSION}; upgrade mnist-tui"
-            )
-        if (version == 0 and tables) or (version > 0 and not set(schema.TABLES) <= tables):
-            raise StoreError(
-                f"{self.path} is an SQLite database but not an mnist-tui run store "
-                f"(schema version {version}, tables: {', '.join(sorted(tables)) or 'none'}); it was left untouched"
-            )
-        return version
+            conn = _connect_for_writing(path)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot create the run store {path}: {why_not_writable(path, error)}") from error
+        store = cls(conn, path)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            store._write(store._upgrade)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.Error as error:
+            conn.close()
+            raise StoreError(f"cannot set up the run store {path}: {why_not_writable(path, error)}") from error
+        return store
+
+    @classmethod
+    def _open_current(cls, path: Path) -> "RunStore":
+        """A healthy current store: read it normally, or through a snapshot when SQLite cannot
+        create its log files (a full disk, a read-only folder)."""
+        conn = _connect_for_writing(path)
+        try:
+            cls._probe(conn)
+        except sqlite3.Error as error:
+            conn.close()
+            try:
+                snapshot = Snapshot(path)
+            except sqlite3.Error as read_error:
+                raise StoreError(f"cannot read the run store {path}: {read_error} ({why_not_writable(path, error)})") from error
+            store = cls(snapshot.conn, path, snapshot)
+            store.notice = f"{why_not_writable(path, error)}: the history can be read, but no run can be recorded"
+            return store
+        conn.execute("PRAGMA foreign_keys = ON")
+        return cls(conn, path)
+
+    @staticmethod
+    def _probe(conn: sqlite3.Connection) -> None:
+        """The first read of a WAL store creates its -wal and -shm files: fail here, not later."""
+        deadline = time.monotonic() + LOCK_RETRY_S
+        while True:
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_lock_error(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _upgrade(self) -> None:
         # Re-read inside the write transaction: another process may have created or migrated it meanwhile.
@@ -196,9 +167,41 @@ class RunStore:
         elif version < schema.CURRENT_VERSION:
             schema.migrate(self._conn, version)
 
+    def recover(self) -> None:
+        """Mark orphaned runs interrupted and remove temporary model files of dead writers.
+
+        Both are repairs, not needs: when the store cannot be written they wait for a later open.
+        """
+        if self._snapshot is not None:
+            return
+        try:
+            self.recovered = self.recover_interrupted()
+            self.remove_stale_temp_files()
+        except StoreError as error:
+            self.notice = str(error)
+
+    def remove_stale_temp_files(self, run_id: int | None = None) -> list[Path]:
+        """Delete ``models/.<id>.npz.*.tmp`` files whose run is not being trained by a live process."""
+        running: dict[int, Owner | None] = {}
+        for row in self._read("SELECT id, pid, hostname, owner_started FROM runs WHERE status = 'running'"):
+            owner = None
+            if isinstance(row["pid"], int) and isinstance(row["hostname"], str):
+                owner = Owner(row["pid"], row["hostname"], row["owner_started"])
+            running[row["id"]] = owner
+
+        def still_writing(run: int) -> bool:
+            if run not in running:
+                return False
+            owner = running[run]
+            return owner is None or is_alive(owner) is not False
+
+        return remove_quietly(stale_temp_files(self.models_dir, still_writing, run_id))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            if self._snapshot is not None:
+                self._snapshot.close()
 
     def __enter__(self) -> "RunStore":
         return self
@@ -227,19 +230,49 @@ class RunStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 result = action()
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
             return result
 
         with self._lock:
+            self._writable()
             try:
                 result = self._retry(attempt)
             except sqlite3.Error as error:
-                raise StoreError(f"writing to the run store {self.path} failed: {error}") from error
+                raise StoreError(f"writing to the run store {self.path} failed: {why_not_writable(self.path, error)}") from error
             self._writes += 1
+            self._use_wal()
             return result
+
+    def _use_wal(self) -> None:
+        """Switch to WAL once, after the first write succeeded: many processes read and write at
+        once in WAL mode, and a store never written by this program keeps its mode (and bytes)."""
+        if self._wal:
+            return
+        with contextlib.suppress(sqlite3.Error):  # still correct in rollback mode, only less concurrent
+            if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._retry(lambda: self._conn.execute("PRAGMA journal_mode = WAL"))
+            self._wal = True
+
+    def _writable(self) -> None:
+        """Leave the snapshot for a real connection if writing has become possible (space freed)."""
+        if self._snapshot is None:
+            return
+        conn = _connect_for_writing(self.path)
+        try:
+            self._probe(conn)
+        except sqlite3.Error as error:
+            conn.close()
+            raise StoreError(f"cannot write to the run store {self.path}: {why_not_writable(self.path, error)}") from error
+        self._snapshot.close()
+        self._snapshot, self.notice, self._wal = None, None, False
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        self._conn = conn
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -319,18 +352,25 @@ class RunStore:
                     status, message, _now(),
                     None if final is None else json.dumps(final),
                     None if confusion is None else json.dumps(confusion),
-                    None if model_path is None else str(model_path), run_id,
+                    None if model_path is None else self._model_name(run_id, model_path), run_id,
                 ),
             )
 
         self._write(update)
+
+    def _model_name(self, run_id: int, model_path: str | Path) -> str:
+        """What a row stores: the file's name in the models folder, which must be the run's own."""
+        if Path(model_path) != self.model_path(run_id):
+            raise StoreError(f"model_path: got {model_path}, expected {self.model_path(run_id)}")
+        return self.model_path(run_id).name
 
     def recover_interrupted(self) -> list[int]:
         """Mark `running` runs whose owner process is gone as `interrupted` (their epochs stay). Returns their ids."""
         rows = self._read("SELECT id, pid, hostname, owner_started FROM runs WHERE status = 'running'")
         orphans = [
             r["id"] for r in rows
-            if r["pid"] is not None and is_alive(Owner(r["pid"], r["hostname"], r["owner_started"])) is False
+            if isinstance(r["pid"], int) and isinstance(r["hostname"], str)  # damaged owners stay as they are
+            and is_alive(Owner(r["pid"], r["hostname"], r["owner_started"])) is False
         ]
         if not orphans:
             return []
@@ -348,13 +388,28 @@ class RunStore:
         return orphans
 
     def delete_run(self, run_id: int) -> None:
-        """Delete a run, its epochs and its model file. A run whose owner is still alive is refused."""
+        """Delete a run, its epochs, its model file and stale temporary files. A run whose owner is
+        still alive is refused. A damaged run can be deleted (that is how it is cleared away).
+
+        Only ``models/<id>.npz`` of this store is removed (a link there is removed, not its
+        target), whatever the row says. On a full disk the model file goes first, to make room.
+        """
         record = self.get_run(run_id)
         if record.status == "running" and record.owner and is_alive(record.owner) is not False:
             raise StoreError(f"run {run_id} is still running (pid {record.owner.pid} on {record.owner.hostname}); cancel it first")
-        self._write(lambda: self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)))
-        for candidate in {self.model_path(run_id), *([Path(record.model_path)] if record.model_path else [])}:
-            candidate.unlink(missing_ok=True)
+
+        def delete() -> None:
+            self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+        try:
+            self._write(delete)
+        except StoreError as error:
+            if not disk_full(self.path.parent, error.__cause__):
+                raise
+            remove_quietly([self.model_path(run_id)])
+            self._write(delete)
+        remove_quietly([self.model_path(run_id)])
+        self.remove_stale_temp_files(run_id)
 
     def _require(self, run_id: int) -> None:
         if self._conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
@@ -364,7 +419,10 @@ class RunStore:
     def data_version(self) -> int:
         """A number that changes whenever any process commits to the store: cheap enough to poll every second."""
         with self._lock:
-            row = self._retry(lambda: self._conn.execute("PRAGMA data_version").fetchone())
+            try:
+                row = self._retry(lambda: self._conn.execute("PRAGMA data_version").fetchone())
+            except sqlite3.Error as error:
+                raise StoreError(f"reading the run store {self.path} failed: {error}") from error
             return int(row[0]) + self._writes
 
     def get_run(self, run_id: int) -> RunRecord:
@@ -373,13 +431,25 @@ class RunStore:
             raise UnknownRunError(run_id)
         return self._records(rows)[0]
 
+    def usable_run(self, run_id: int) -> RunRecord:
+        """`get_run` for showing, comparing, exporting or predicting: a damaged run is refused.
+
+        Raises:
+            DamagedRunError: naming the run and what is wrong with it.
+        """
+        record = self.get_run(run_id)
+        if record.damaged:
+            raise DamagedRunError(record)
+        return record
+
     def list_runs(self) -> list[RunRecord]:
         """Every run, oldest first, each with its epochs."""
         return self._records(self._read("SELECT * FROM runs ORDER BY id"))
 
     def _records(self, rows: list[sqlite3.Row]) -> list[RunRecord]:
+        """Records of `rows` with their epochs; a damaged row becomes a damaged record (see runs.rows)."""
         ids = [row["id"] for row in rows]
-        epochs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        epochs: dict[int, list[sqlite3.Row]] = {i: [] for i in ids}
         if ids:
             marks = ", ".join("?" * len(ids))
             for row in self._read(
@@ -387,20 +457,5 @@ class RunStore:
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, epoch",
                 tuple(ids),
             ):
-                record = {c: row[c] for c in schema.EPOCH_COLUMNS}
-                record.update(json.loads(row["extra"]))
-                epochs[row["run_id"]].append(record)
-        out = []
-        for r in rows:
-            out.append(
-                RunRecord(
-                    id=r["id"], status=r["status"], message=r["message"], started_at=r["started_at"],
-                    ended_at=r["ended_at"], config=json.loads(r["config"]), dataset=json.loads(r["dataset"]),
-                    seed=r["seed"], final=json.loads(r["final"]) if r["final"] else None,
-                    confusion=json.loads(r["confusion"]) if r["confusion"] else None,
-                    model_path=r["model_path"],
-                    owner=Owner(r["pid"], r["hostname"], r["owner_started"]) if r["pid"] is not None else None,
-                    epochs=epochs[r["id"]], study_id=r["study_id"], trial_key=r["trial_key"],
-                )
-            )
-        return out
+                epochs[row["run_id"]].append(row)
+        return [build_record(r, epochs[r["id"]], self.models_dir) for r in rows]

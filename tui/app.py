@@ -19,6 +19,7 @@ from runs.config import RunConfig
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import RunEnded
+from tui.safe_text import plain
 from tui.screens.dashboard import DashboardScreen
 from tui.settings import load_options
 from tui.widgets.confusion_pane import ConfusionPane
@@ -181,9 +182,11 @@ class MnistTuiApp(App[int]):
             for pane in self.query(ConfusionPane):  # none while the app is closing
                 pane.show_run(finished.run_id)
         if finished.status == "failed" and finished.message:
-            self.notify(finished.message, title="Run failed", severity="error", timeout=10)
+            self.notify(plain(finished.message, multiline=True), title="Run failed", severity="error", timeout=10,
+                        markup=False)
         elif finished.status == "diverged":
-            self.notify(finished.message, title="Run diverged", severity="error", timeout=10)
+            self.notify(plain(finished.message, multiline=True), title="Run diverged", severity="error", timeout=10,
+                        markup=False)
         if self._quit_when_run_ends:
             self.exit(0)
 
@@ -194,7 +197,7 @@ class MnistTuiApp(App[int]):
         try:
             config = RunConfig.from_dict(message.config)
         except (ValueError, TypeError) as error:
-            self.notify(f"That run's options cannot be loaded: {error}", severity="error")
+            self.notify(plain(f"That run's options cannot be loaded: {error}"), severity="error", markup=False)
             return
         self.train_pane.options.load_config(config)
         self.action_show_tab("train")
@@ -210,12 +213,13 @@ def run_dashboard(data_dir: str | None = None) -> int:
     try:
         store = RunStore.open()
     except StoreError as error:
-        print(f"mnist-tui: {error}", file=sys.stderr)
+        print(plain(f"mnist-tui: {error}", multiline=True), file=sys.stderr)
         return 1
     initial, problem = load_options()
     app = MnistTuiApp(store, data_dir=data_dir, initial=initial)
-    if problem:
-        app.call_later(app.notify, problem, severity="warning", timeout=10)
+    for note in (problem, store.notice):  # a damaged options file; a full disk or read-only folder
+        if note:
+            app.call_later(app.notify, plain(note), severity="warning", timeout=10, markup=False)
     try:
         return app.run() or 0
     finally:

@@ -31,6 +31,8 @@ class RunSummary:
     status: str
     fields: dict[str, Any]
     """Every config field under its short and its `section.field` name, for `field:value` filters."""
+    problems: tuple[str, ...] = ()
+    """What is wrong with a damaged run (its status then reads `damaged`); empty for a healthy one."""
 
 
 def architecture(config: dict[str, Any]) -> str:
@@ -89,12 +91,13 @@ def summarize(run: Any) -> RunSummary:
     test_acc = final.get("test_acc", final.get("accuracy"))
     flat = flatten_config(config)
     short = {name.rsplit(".", 1)[-1]: value for name, value in flat.items()}
+    problems = tuple(getattr(run, "problems", ()))
     return RunSummary(
         id=run.id,
         started=_parse_time(run.started_at),
         dataset=str(run.dataset.get("name", config.get("data", {}).get("dataset", "?"))),
-        architecture=architecture(config),
-        options=options(config),
+        architecture=architecture(config) if config else "?",
+        options="damaged: " + "; ".join(problems) if problems else options(config),
         epochs_done=len(epochs),
         epochs_planned=config.get("train", {}).get("epochs"),
         best_val=None if best is None else best.get(key),
@@ -102,6 +105,7 @@ def summarize(run: Any) -> RunSummary:
         last_val=epochs[-1].get(key) if epochs else None,
         test_acc=test_acc,
         seconds=sum(e.get("seconds") or 0.0 for e in epochs),
-        status=run.status,
+        status="damaged" if problems else run.status,
         fields={**short, **flat},
+        problems=problems,
     )

@@ -19,7 +19,8 @@ def test_run_round_trip(mnist_tui_home):
         store.add_epoch(run_id, epoch_record(1, 0.90))
         store.add_epoch(run_id, {**epoch_record(2, 0.95), "grad_norm": 1.25})
         model = store.model_path(run_id)
-        store.finish_run(run_id, "completed", "", final={"test_acc": 0.94}, confusion=[[1, 2], [3, 4]], model_path=model)
+        confusion = [[i * 10 + j for j in range(10)] for i in range(10)]
+        store.finish_run(run_id, "completed", "", final={"test_acc": 0.94}, confusion=confusion, model_path=model)
 
     with RunStore.open() as store:  # a new connection reads what the first committed
         run = store.get_run(run_id)
@@ -29,7 +30,7 @@ def test_run_round_trip(mnist_tui_home):
     assert [e["epoch"] for e in run.epochs] == [1, 2]
     assert run.epochs[1]["val_acc"] == 0.95 and run.epochs[1]["grad_norm"] == 1.25
     assert run.best_epoch["epoch"] == 2
-    assert run.final == {"test_acc": 0.94} and run.confusion == [[1, 2], [3, 4]]
+    assert run.final == {"test_acc": 0.94} and run.confusion == confusion and not run.damaged
     assert run.model_path == str(mnist_tui_home / "models" / f"{run_id}.npz")
 
 

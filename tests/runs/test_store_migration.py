@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from runs.store import RunStore
+import pytest
+
+from runs.schema import CURRENT_VERSION
+from runs.store import RunStore, StoreError
 from runs_test_helpers import epoch_record, small_config
 
 V1_SCHEMA = """
@@ -17,13 +20,14 @@ CREATE TABLE epochs (run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TE
                      PRIMARY KEY (run_id, epoch));
 PRAGMA user_version = 1;
 """
+CONFUSION = [[9 if i == j else 0 for j in range(10)] for i in range(10)]
 
 
 def _write_v1(path):
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
     rows = [
-        (small_config(seed=4), "completed", json.dumps({"test_acc": 0.97}), "/m/1.npz"),
+        (small_config(seed=4), "completed", json.dumps({"test_acc": 0.97}), "/home/someone/.local/share/mnist-tui/models/1.npz"),
         (small_config(seed=9), "running", None, None),
     ]
     for config, status, final, model in rows:
@@ -32,7 +36,7 @@ def _write_v1(path):
             "VALUES ('2026-01-02T03:04:05+00:00', NULL, ?, ?, ?, ?, ?, ?)",
             (status, json.dumps(config.to_dict()),
              json.dumps({"name": "mnist", "checksums": {"f": "ab"}}), final,
-             json.dumps([[5, 0], [1, 6]]) if final else None, model),
+             json.dumps(CONFUSION) if final else None, model),
         )
     for run_id, epochs in ((1, 3), (2, 1)):
         for epoch in range(1, epochs + 1):
@@ -51,8 +55,10 @@ def test_v1_store_is_migrated_to_current_schema(tmp_path):
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
 
     assert first.status == "completed" and first.seed == 4 and first.final == {"test_acc": 0.97}
-    assert first.run_config == small_config(seed=4) and first.confusion == [[5, 0], [1, 6]]
-    assert first.dataset["checksums"] == {"f": "ab"} and first.model_path == "/m/1.npz"
+    assert first.run_config == small_config(seed=4) and first.confusion == CONFUSION
+    assert first.dataset["checksums"] == {"f": "ab"} and not first.damaged
+    # v1 stored absolute paths; the file used is always this store's own models/<id>.npz.
+    assert first.model_path == str(tmp_path / "models" / "1.npz")
     assert [e["epoch"] for e in first.epochs] == [1, 2, 3]
     assert first.epochs[2] == {**epoch_record(3, 0.93), "note": "e3"}
     # A v1 run left running has no recorded owner; it cannot still be writing, so it is interrupted.
@@ -70,3 +76,36 @@ def test_epoch_columns_are_queryable_after_migration(tmp_path):
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
         "runs", "epochs", "studies", "sqlite_sequence"
     }
+
+
+def _digests(path):
+    import hashlib
+    from pathlib import Path
+
+    return {s: hashlib.sha256(Path(f"{path}{s}").read_bytes()).hexdigest() if Path(f"{path}{s}").exists() else None
+            for s in ("", "-wal", "-shm")}
+
+
+@pytest.mark.parametrize("pending", [False, True], ids=["merged", "pending log"])
+def test_an_old_store_the_migration_would_fail_on_is_refused_untouched(tmp_path, pending):
+    """The migration is rehearsed on a private copy first: the real file is never opened for writing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "runs.sqlite3"
+    _write_v1(path)
+    drop = "ALTER TABLE runs DROP COLUMN final"
+    if pending:  # a v1 writer killed after its last commit
+        script = ("import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                  "c.execute('PRAGMA journal_mode = WAL'); c.execute('PRAGMA wal_autocheckpoint = 0'); "
+                  f"c.execute({drop!r}); os._exit(0)")
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute(drop)
+        conn.commit()
+        conn.close()
+    before = _digests(path)
+    with pytest.raises(StoreError, match=rf"schema version 1\) cannot be upgraded to version {CURRENT_VERSION} .*no such column: final"):
+        RunStore.open(path)
+    assert _digests(path) == before

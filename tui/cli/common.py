@@ -13,6 +13,7 @@ from typing import Callable
 from rich.console import Console
 
 from runs.store import RunRecord, RunStore, StoreError, UnknownRunError
+from tui.safe_text import plain
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -51,13 +52,17 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def usage_error(command: str, message: str) -> int:
-    """Print `mnist-tui <command>: error: message` to stderr and return the usage exit code."""
-    print(f"mnist-tui {command}: error: {message}", file=sys.stderr)
+    """Print `mnist-tui <command>: error: message` to stderr and return the usage exit code.
+
+    Messages quote stored and filed strings, so control characters are shown as escapes.
+    """
+    print(plain(f"mnist-tui {command}: error: {message}", multiline=True), file=sys.stderr)
     return EXIT_USAGE
 
 
 def failure(command: str, message: str) -> int:
-    print(f"mnist-tui {command}: {message}", file=sys.stderr)
+    """Print `mnist-tui <command>: message` to stderr (controls shown as escapes) and return 1."""
+    print(plain(f"mnist-tui {command}: {message}", multiline=True), file=sys.stderr)
     return EXIT_FAILED
 
 
@@ -69,12 +74,16 @@ def open_store(command: str) -> RunStore | int:
         return failure(command, str(error))
     for run_id in store.recovered:
         print(f"note: run {run_id} was left running by a process that is gone; marked interrupted", file=sys.stderr)
+    if store.notice:
+        print(f"note: {store.notice}", file=sys.stderr)
     return store
 
 
-def get_run(store: RunStore, run_id: int) -> RunRecord | None:
+def get_run(store: RunStore, run_id: int, *, damaged_too: bool = False) -> RunRecord | None:
+    """The run, or None for an unknown id; a damaged run raises DamagedRunError (a StoreError)
+    unless `damaged_too` (deleting is all a damaged run is good for)."""
     try:
-        return store.get_run(run_id)
+        return store.get_run(run_id) if damaged_too else store.usable_run(run_id)
     except UnknownRunError:
         return None
 

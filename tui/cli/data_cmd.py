@@ -11,6 +11,7 @@ from pathlib import Path
 
 from data.errors import DataError
 from data.registry import DATASETS, DatasetSpec, get_spec
+from tui.safe_text import plain
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +35,7 @@ def _guarded(handler):
         try:
             return handler(args)
         except DataError as e:
-            print(f"error: {e}", file=sys.stderr)
+            print(plain(f"error: {e}", multiline=True), file=sys.stderr)
             return 1
 
     return run
@@ -52,12 +53,12 @@ def _download(args: argparse.Namespace) -> int:
         except DataError:
             pass
         else:
-            print(f"{spec.name} is already available ({source.describe()}); nothing to download")
+            print(plain(f"{spec.name} is already available ({source.describe()}); nothing to download"))
             return 0
     with _ProgressBar() as progress:
         folder = download_dataset(spec, args.data_dir, progress=progress)
         load_dataset(spec.name, folder, download=False, progress=progress)
-    print(f"{spec.name}: four verified files in {folder}")
+    print(plain(f"{spec.name}: four verified files in {folder}"))
     return 0
 
 
@@ -67,7 +68,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     spec = get_spec(args.dataset)
     source = locate(spec, args.data_dir)
-    print(f"{spec.name} from {source.describe()}")
+    print(plain(f"{spec.name} from {source.describe()}"))
     bad = []
     for role, path in source.files.items():
         expected = spec.sha256[spec.files[role]]
@@ -75,11 +76,11 @@ def _verify(args: argparse.Namespace) -> int:
             decode_verified(path, spec.file_kind(role), expected)
         except DataError as e:
             bad.append(path.name)
-            print(f"BAD   {path.name}: {str(e).replace(f'{path}: ', '')}")
+            print(plain(f"BAD   {path.name}: {str(e).replace(f'{path}: ', '')}"))
         else:
-            print(f"good  {path.name}  sha256 {expected}")
+            print(plain(f"good  {path.name}  sha256 {expected}"))
     if bad:
-        print(f"error: {len(bad)} bad file(s): {', '.join(bad)}", file=sys.stderr)
+        print(plain(f"error: {len(bad)} bad file(s): {', '.join(bad)}"), file=sys.stderr)
         return 1
     print(f"all {len(source.files)} files good")
     return 0
@@ -91,9 +92,9 @@ def _info(args: argparse.Namespace) -> int:
     spec = get_spec(args.dataset)
     dataset = load_dataset(spec.name, args.data_dir, download=False)
     print(f"{spec.title} ({spec.name})")
-    print(f"source  {dataset.source.describe()}")
+    print(plain(f"source  {dataset.source.describe()}"))
     for role, path in dataset.source.files.items():
-        print(f"  {path.name:<28} {_size(path):>12}  {len(getattr(dataset, role)):>6} {spec.file_kind(role)}")
+        print(f"  {plain(path.name):<28} {_size(path):>12}  {len(getattr(dataset, role)):>6} {spec.file_kind(role)}")
     _print_counts(spec, dataset.class_counts("train"), dataset.class_counts("test"))
     return 0
 

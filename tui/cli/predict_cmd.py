@@ -13,8 +13,10 @@ import sys
 import numpy as np
 from rich.text import Text
 
+from runs.store import StoreError
 from tui.cli import common
 from tui.digit_art import digits_row
+from tui.safe_text import assemble
 
 DIGIT_WIDTH, GAP = 28, 2
 
@@ -36,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(store, int):
         return store
     with store:
-        record = common.get_run(store, args.run)
+        try:
+            record = common.get_run(store, args.run)
+        except StoreError as error:
+            return common.failure("predict", str(error))
     if record is None:
         return common.usage_error("predict", f"argument --run: unknown run id {args.run} (see `mnist-tui runs list`)")
     if not record.model_path:
@@ -77,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("[yellow]warning: the test files differ from those this run was trained on[/]")
     names = dataset.spec.class_names
     accuracy = float((predicted == labels).mean())
-    console.print(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
-                  f"{int((predicted != labels).sum())} wrong of {len(labels)}")
+    console.print(assemble(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
+                           f"{int((predicted != labels).sum())} wrong of {len(labels)}"))
     per_row = max(1, (console.width + GAP) // (DIGIT_WIDTH + GAP))
     for start in range(0, len(chosen), per_row):
         batch = chosen[start : start + per_row]

@@ -12,14 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from runs.export import FORMATS, export_text, write_atomically
-from runs.store import RunRecord, RunStore, StoreError
+from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
 from tui.comparison import MISSING, best_indices, config_diff
 from tui.run_summary import RunSummary, summarize
+from tui.safe_text import assemble, plain, safe_text
 
 STATUS_STYLE = {
     "completed": "green", "running": "cyan", "cancelled": "yellow",
-    "diverged": "red", "failed": "red", "interrupted": "magenta",
+    "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
 
@@ -72,15 +73,23 @@ def _with_store(args: argparse.Namespace, action) -> int:
             return common.failure("runs", str(error))
 
 
-def _load(store: RunStore, run_id: int) -> RunRecord | int:
-    run = common.get_run(store, run_id)
+def _load(store: RunStore, run_id: int, damaged_too: bool = False) -> RunRecord | int:
+    run = common.get_run(store, run_id, damaged_too=damaged_too)
     if run is None:
         return common.usage_error("runs", f"argument ID: unknown run id {run_id} (see `mnist-tui runs list`)")
     return run
 
 
 def _status(status: str) -> Text:
-    return Text(status, style=STATUS_STYLE.get(status, ""))
+    return safe_text(status, STATUS_STYLE.get(status, ""))
+
+
+def _report_damaged(runs: list[RunRecord]) -> int:
+    """Name each damaged run and what is wrong on stderr; exit 1 if there is any (the rest was shown)."""
+    damaged = [r for r in runs if r.damaged]
+    for run in damaged:
+        print(plain(f"mnist-tui runs: {DamagedRunError(run)}", multiline=True), file=sys.stderr)
+    return common.EXIT_FAILED if damaged else common.EXIT_OK
 
 
 # ---------------------------------------------------------------------- list
@@ -90,7 +99,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
         "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
-        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key,
+        "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key, "problems": list(run.problems),
     }
 
 
@@ -99,12 +108,12 @@ def list_runs(args: argparse.Namespace) -> int:
         runs = store.list_runs()
         if args.json:
             print(json.dumps([_summary_dict(r, summarize(r)) for r in runs], indent=1))
-            return common.EXIT_OK
+            return _report_damaged(runs)
         console = common.stdout_console()
         if not runs:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
             return common.EXIT_OK
-        table = Table(title=f"runs in {store.path}")
+        table = Table(title=assemble("runs in ", store.path))
         for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
                                     ("dataset", "left", False), ("network", "left", True), ("options", "left", True),
                                     ("epochs", "right", False), ("best val", "right", False),
@@ -113,13 +122,11 @@ def list_runs(args: argparse.Namespace) -> int:
         for run in runs:
             s = summarize(run)
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
-            table.add_row(
-                str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
-                f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s",
-                _status(run.status),
-            )
+            cells = (str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
+                     f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s")
+            table.add_row(*map(safe_text, cells), _status(s.status))
         console.print(table)
-        return common.EXIT_OK
+        return _report_damaged(runs)
 
     return _with_store(args, action)
 
@@ -135,24 +142,26 @@ def show_run(args: argparse.Namespace) -> int:
             return common.EXIT_OK
         console = common.stdout_console()
         s = summarize(run)
-        console.print(Text.assemble(
+        console.print(assemble(
             (f"run {run.id}  ", "bold"), _status(run.status),
             f"  {s.architecture}  {s.options}  started {run.started_at}  ended {run.ended_at or '-'}",
         ))
         if run.message:
-            console.print(f"message: {run.message}")
+            console.print(assemble("message: ", safe_text(run.message, multiline=True)))
         if run.study_id is not None:
-            key = "".join(c if c.isprintable() else "\ufffd" for c in str(run.trial_key))
-            console.print(Text(f"study {run.study_id}, trial {key} (see `mnist-tui study show {run.study_id}`)"))
+            console.print(assemble(
+                f"study {run.study_id}, trial ", safe_text(str(run.trial_key)),
+                f" (see `mnist-tui study show {run.study_id}`)",
+            ))
         source = run.dataset.get("source", {})
-        console.print(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
-                      f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"
-                      f"{run.dataset.get('test_size', '?')} train/val/test)")
+        console.print(assemble(f"data: {s.dataset} from {source.get('kind', '?')} {source.get('path', '')} "
+                               f"({run.dataset.get('train_size', '?')}/{run.dataset.get('val_size', '?')}/"
+                               f"{run.dataset.get('test_size', '?')} train/val/test)"))
         for name, digest in sorted(run.dataset.get("checksums", {}).items()):
-            console.print(f"  sha256 {digest}  {name}")
+            console.print(assemble(f"  sha256 {digest}  {name}"))
         settings = Table(title="config", show_header=False)
         for name, value in run.run_config.flat().items():
-            settings.add_row(name, json.dumps(value))
+            settings.add_row(safe_text(name), safe_text(json.dumps(value)))
         console.print(settings)
         console.print(_epoch_table(run))
         if run.final:
@@ -161,7 +170,7 @@ def show_run(args: argparse.Namespace) -> int:
         if run.confusion:
             console.print(_confusion_table(run.confusion, run.final or {}, _class_names(s.dataset)))
         if run.model_path:
-            console.print(f"model: {run.model_path}")
+            console.print(assemble("model: ", run.model_path))
         return common.EXIT_OK
 
     return _with_store(args, action)
@@ -173,12 +182,12 @@ def _epoch_table(run: RunRecord) -> Table:
         table.add_column(name, justify="right")
     best = run.best_epoch
     for e in run.epochs:
-        table.add_row(
+        table.add_row(*map(safe_text, (
             f"{e['epoch']}{BEST_MARK if e is best else ''}", common.number(e.get("train_loss")),
             common.percent(e.get("train_acc")), common.number(e.get("val_loss")), common.percent(e.get("val_acc")),
             common.number(e.get("test_loss")), common.percent(e.get("test_acc")),
             "-" if e.get("lr") is None else f"{e['lr']:.4g}", common.number(e.get("seconds"), 1),
-        )
+        )))
     return table
 
 
@@ -201,9 +210,9 @@ def _confusion_table(confusion: list[list[int]], final: dict[str, Any], names: l
     if recall:
         table.add_column("recall", justify="right")
     for i, row in enumerate(confusion):
-        cells = [Text(str(v), style="bold green" if i == j else ("red" if v else "dim")) for j, v in enumerate(row)]
+        cells = [safe_text(v, style="bold green" if i == j else ("red" if v else "dim")) for j, v in enumerate(row)]
         label = names[i] if names[i] == str(i) else f"{i} {names[i]}"
-        table.add_row(label, *cells, *([common.percent(recall[i])] if recall else []))
+        table.add_row(safe_text(label), *cells, *([common.percent(recall[i])] if recall else []))
     if precision:
         table.add_row("precision", *(f"{100 * p:.1f}%" for p in precision), *([""] if recall else []),
                       style="italic")
@@ -239,7 +248,7 @@ def compare_runs(args: argparse.Namespace) -> int:
         for name, values in rows:
             style = "bold yellow" if name in differing else ""
             marker = "≠ " if name in differing else "  "
-            settings.add_row(Text(marker + name, style=style), *(Text(_value(v), style=style) for v in values))
+            settings.add_row(safe_text(marker + name, style), *(safe_text(_value(v), style) for v in values))
         if not rows:
             settings.add_row("(identical settings)", *("" for _ in runs))
         console.print(settings)
@@ -281,14 +290,15 @@ def export_run(args: argparse.Namespace) -> int:
             return run
         text = export_text(run, args.format)
         if not args.output:
-            sys.stdout.write(text)
+            # JSON escapes every control character itself; a CSV cell of a damaged row could hold one.
+            sys.stdout.write(text if args.format == "json" else plain(text, multiline=True))
             return common.EXIT_OK
         target = Path(args.output)
         try:
             write_atomically(target, text)
         except OSError as error:
             return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
-        print(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}", file=sys.stderr)
+        print(plain(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}"), file=sys.stderr)
         return common.EXIT_OK
 
     return _with_store(args, action)
@@ -329,13 +339,13 @@ def report_runs(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- delete
 def delete_run(args: argparse.Namespace) -> int:
     def action(store: RunStore) -> int:
-        run = _load(store, args.run_id)
+        run = _load(store, args.run_id, damaged_too=True)
         if isinstance(run, int):
             return run
         s = summarize(run)
         if not args.yes:
-            prompt = (f"delete run {run.id} ({s.architecture}, {run.status}, test acc {common.percent(s.test_acc)}) "
-                      "and its model file? [y/N] ")
+            prompt = plain(f"delete run {run.id} ({s.architecture}, {s.status}, test acc {common.percent(s.test_acc)}) "
+                           "and its model file? [y/N] ")
             try:
                 answer = input(prompt)
             except EOFError:

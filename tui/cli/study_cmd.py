@@ -39,6 +39,7 @@ from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
 from tui.cli import common, study_options, train_cmd
+from tui.safe_text import plain
 
 ASK_ABOVE = 500
 REFUSE_ABOVE = 10_000
@@ -104,11 +105,6 @@ def _add_execution(parser: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------- helpers
-def plain(value: Any) -> str:
-    """Stored text made safe to show: control characters (escape sequences) become U+FFFD."""
-    return "".join(c if c.isprintable() else "\ufffd" for c in str(value))
-
-
 def _json(obj: dict[str, Any]) -> None:
     print(json.dumps(obj), flush=True)
 
@@ -490,7 +486,7 @@ def list_command(args: argparse.Namespace) -> int:
         for name in ("id", "name", "created (UTC)", "trials done", "winner (on validation)", "val acc", "status"):
             table.add_column(name)
         for study, done, winner in rows:
-            table.add_row(str(study.id), Text(plain(study.name)), plain(study.created_at[:16].replace("T", " ")),
+            table.add_row(str(study.id), Text(plain(study.name)), Text(plain(study.created_at[:16].replace("T", " "))),
                           f"{done}/{study.trials}", Text(plain(winner.key if winner else "-")),
                           common.percent(winner.final_val.mean if winner else None),
                           Text(study.status, style=STUDY_STATUS_STYLE.get(study.status, "")))

@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         return common.EXIT_INTERRUPTED
     view.summary(finished, time.perf_counter() - started)
     if finished.status != "completed":
-        print(f"mnist-tui train: run {finished.status}: {finished.message}", file=sys.stderr)
+        common.failure("train", f"run {finished.status}: {finished.message}")
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
 
 

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tui.safe_text import safe_text
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Asks one question; y/enter on the focused button answers, n/escape says no."""
@@ -36,8 +38,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, id="confirm-title")
-            yield Static(self._body, id="confirm-body", markup=False)
+            # Both may quote stored text (a run's options, a data folder from a run's config).
+            yield Label(safe_text(self._title), id="confirm-title")
+            yield Static(safe_text(self._body, multiline=True), id="confirm-body")
             with Horizontal():
                 yield Button(f"{self._yes} (y)", id="yes", variant="warning")
                 yield Button(f"{self._no} (n)", id="no", variant="primary")

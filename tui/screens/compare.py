@@ -15,6 +15,7 @@ from textual_plotext import PlotextPlot
 from runs.store import RunRecord, RunStore, StoreError
 from tui.comparison import MISSING, best_indices, config_diff
 from tui.run_summary import class_names, summarize
+from tui.safe_text import plain, safe_text
 from tui.widgets.confusion_difference import ConfusionDifference
 
 BEST = "★"
@@ -111,10 +112,10 @@ class CompareScreen(Screen):
         self.title = "Compare runs " + ", ".join(map(str, self.run_ids))
         for run_id in self.run_ids:
             try:
-                self.runs.append(self.store.get_run(run_id))
+                self.runs.append(self.store.usable_run(run_id))
             except StoreError as error:
                 self.problems.append(str(error))
-        self.query_one("#compare-problems", Static).update(Text("\n".join(self.problems), style="red"))
+        self.query_one("#compare-problems", Static).update(safe_text("\n".join(self.problems), "red", multiline=True))
         self._fill_metrics()
         self._fill_config()
         self._draw_curves()
@@ -135,7 +136,8 @@ class CompareScreen(Screen):
         table.add_columns("run", "architecture", "status", "epochs", *(c[0] for c in columns))
         best = [best_indices(values, higher_is_better=higher) for _, values, higher in columns]
         for i, summary in enumerate(summaries):
-            cells: list[Any] = [str(summary.id), summary.architecture, summary.status, str(summary.epochs_done)]
+            cells: list[Any] = [safe_text(cell) for cell in (summary.id, summary.architecture, summary.status,
+                                                              summary.epochs_done)]
             for c, (label, values, _) in enumerate(columns):
                 shown = _metric(label, values[i])
                 if label.startswith("best") and summary.best_epoch is not None:
@@ -154,7 +156,7 @@ class CompareScreen(Screen):
         table.add_columns("setting", *(f"run {r.id}" for r in self.runs))
         for name, values in rows:
             style = "bold yellow" if name in differing else ""
-            table.add_row(Text(name, style=style), *(Text(_value(v), style=style) for v in values))
+            table.add_row(safe_text(name, style), *(safe_text(_value(v), style) for v in values))
         title = ("Settings: all fields (differences in yellow)" if self.show_all
                  else f"Settings that differ ({len(differing)}; press a for all)")
         if not rows:
@@ -195,7 +197,7 @@ class CompareScreen(Screen):
         first, second = self.runs
         title.update(f"Confusion matrix change: run {second.id} minus run {first.id} "
                      f"(green: run {second.id} better, red: worse)")
-        names = [r.dataset.get("name") for r in self.runs]
+        names = [plain(r.dataset.get("name")) for r in self.runs]
         if first.confusion is None or second.confusion is None:
             missing = [str(r.id) for r in self.runs if r.confusion is None]
             which = f"Run {missing[0]} has" if len(missing) == 1 else f"Runs {' and '.join(missing)} have"

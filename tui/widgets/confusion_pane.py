@@ -18,6 +18,7 @@ from data.splits import Normalization
 from nn_core.model_io import load_model
 from runs.store import RunRecord, RunStore, StoreError
 from tui.run_summary import class_names
+from tui.safe_text import safe_text
 from tui.widgets.confusion_matrix import ConfusionMatrix
 from tui.widgets.digit_view import DigitItem, DigitView
 
@@ -118,11 +119,11 @@ class ConfusionPane(Vertical):
     def show_run(self, run_id: int) -> None:
         """Show the confusion matrix of run `run_id` (an unknown id or a run without one says so)."""
         try:
-            run = self.store.get_run(run_id)
+            run = self.store.usable_run(run_id)
         except StoreError as error:
             self.run = None
             self.matrix_widget.set_matrix(None)
-            self._info(Text(str(error), style="red"))
+            self._info(safe_text(error, "red", multiline=True))
             return
         self.run = run
         self._pending = None
@@ -141,14 +142,15 @@ class ConfusionPane(Vertical):
     def _describe(self, run: RunRecord) -> Text:
         text = Text()
         text.append(f"Run {run.id}", style="bold")
-        text.append(f" · {run.status}\n")
-        text.append(f"{run.dataset.get('name', '?')} test set\n")
+        text.append(" · ").append_text(safe_text(run.status)).append("\n")
+        text.append_text(safe_text(run.dataset.get("name", "?"))).append(" test set\n")
         final = run.final or {}
         if final.get("test_acc") is not None:
             text.append(f"test accuracy {100 * final['test_acc']:.2f}%\n")
         if run.confusion is None:
-            text.append("\nNo confusion matrix: the run ended before its evaluation"
-                        + (f" ({run.message})" if run.message else "") + ".", style="yellow")
+            ended = f" ({run.message})" if run.message else ""
+            text.append_text(safe_text(f"\nNo confusion matrix: the run ended before its evaluation{ended}.", "yellow",
+                                       multiline=True))
         else:
             text.append("\nrows: true class; columns: predicted\n", style="dim")
             text.append("green: correct (brighter = higher recall)\n", style="dim")

@@ -10,6 +10,7 @@ from textual.containers import ItemGrid, VerticalScroll
 from textual.widgets import Static
 
 from tui.digit_art import digit_text
+from tui.safe_text import safe_text
 
 CARD_WIDTH = 28
 
@@ -77,7 +78,7 @@ class DigitView(VerticalScroll):
 
     def show(self, title: str, items: list[DigitItem], class_names: tuple[str, ...]) -> None:
         """Replace the cards with `items` under `title`."""
-        self.query_one("#digit-title", Static).update(title)
+        self.query_one("#digit-title", Static).update(safe_text(title, multiline=True))
         grid = self.query_one("#digit-grid", ItemGrid)
         grid.remove_children()
         grid.mount_all([DigitCard(item, class_names) for item in items])

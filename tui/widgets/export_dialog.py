@@ -10,6 +10,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from tui.safe_text import safe_text
+
+
 class ExportDialog(ModalScreen[Path | None]):
     """Ask where to export; the suffix (.csv or .json) picks the format. Dismisses with None on cancel."""
 
@@ -57,7 +60,7 @@ class ExportDialog(ModalScreen[Path | None]):
         elif not path.parent.is_dir():
             problem = f"folder {path.parent} does not exist"
         if problem:
-            self.query_one("#export-error", Label).update(problem)
+            self.query_one("#export-error", Label).update(safe_text(problem))  # quotes the typed path
             return
         self.dismiss(path)
 

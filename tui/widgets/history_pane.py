@@ -19,6 +19,7 @@ from runs.export import export_text, write_atomically
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.run_summary import RunSummary, summarize
+from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
@@ -30,6 +31,7 @@ STATUS_STYLE = {
     "diverged": "red",
     "failed": "bold red",
     "interrupted": "magenta",
+    "damaged": "bold red reverse",
 }
 
 
@@ -258,7 +260,7 @@ class HistoryPane(Vertical):
         for column in COLUMNS:
             value = column.show(summary)
             style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
-            cells.append(Text(value, style=style, justify="right" if column.key in NUMERIC else "left"))
+            cells.append(safe_text(value, style, justify="right" if column.key in NUMERIC else "left"))
         return cells
 
     def _redraw(self) -> None:
@@ -318,7 +320,7 @@ class HistoryPane(Vertical):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#history-status", Static).update(text)
+        self.query_one("#history-status", Static).update(safe_text(text))
 
     def current_run_id(self) -> int | None:
         """The id of the run under the cursor, if any."""
@@ -390,8 +392,14 @@ class HistoryPane(Vertical):
 
     def action_load_options(self) -> None:
         run_id = self.current_run_id()
-        if run_id is not None:
-            self.post_message(self.LoadOptions(self.configs[run_id]))
+        if run_id is None:
+            return
+        summary = next((s for s in self.summaries if s.id == run_id), None)
+        if summary is not None and summary.problems:
+            self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(summary.problems), multiline=True),
+                        title="Options not loaded", severity="error", markup=False)
+            return
+        self.post_message(self.LoadOptions(self.configs[run_id]))
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()
@@ -408,7 +416,7 @@ class HistoryPane(Vertical):
             try:
                 self.store.delete_run(run_id)
             except StoreError as error:
-                self.notify(str(error), title="Not deleted", severity="error")
+                self.notify(plain(error, multiline=True), title="Not deleted", severity="error", markup=False)
                 return
             self.marked.discard(run_id)
             self.notify(f"Run {run_id} deleted.")
@@ -433,12 +441,12 @@ class HistoryPane(Vertical):
 
     def _export(self, run_id: int, path: Path) -> None:
         try:
-            text = export_text(self.store.get_run(run_id), path.suffix.lower().lstrip("."))
+            text = export_text(self.store.usable_run(run_id), path.suffix.lower().lstrip("."))
             write_atomically(path, text)
         except (StoreError, OSError, ValueError) as error:
-            self.notify(str(error), title="Export failed", severity="error")
+            self.notify(plain(error, multiline=True), title="Export failed", severity="error", markup=False)
             return
-        self.notify(f"Exported run {run_id} to {path}.")
+        self.notify(plain(f"Exported run {run_id} to {path}."), markup=False)
 
     def action_report(self) -> None:
         ids = sorted(self.marked) or ([] if self.current_run_id() is None else [self.current_run_id()])

@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 
 from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
+from tui.safe_text import safe_text
 
 CUSTOM = "custom"
 
@@ -305,7 +306,7 @@ class OptionsPanel(Widget):
         for field, control in self._controls.items():  # set_class restyles a row only when its state changes
             control.parent.set_class(field == invalid, "-invalid")
         # Fixed height: showing or clearing the error needs no layout pass, so typing stays fast.
-        self.query_one("#options-error", Static).update(self.error or "", layout=False)
+        self.query_one("#options-error", Static).update(safe_text(self.error or ""), layout=False)  # quotes typed text
         self.config = config
 
     def _sync_enabled(self) -> None:

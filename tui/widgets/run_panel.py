@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Label, ProgressBar, Static
 
 from runs.events import BatchProgress, DataProgress, RunFinished, RunStarted
+from tui.safe_text import safe_text
 
 STATES = ("ready", "loading", "training", "cancelling", "completed", "cancelled", "diverged", "failed")
 
@@ -88,9 +89,10 @@ class RunPanel(Widget):
         self.query_one("#start", Button).disabled = busy or not startable
 
     def _show(self, state: str, text: str, message: str = "") -> None:
+        """Both strings may quote a run's stored message or an error naming stored paths: shown as text."""
         self.state = state
-        self.query_one("#run-state", Label).update(text, layout=False)
-        self.query_one("#run-message", Static).update(message)
+        self.query_one("#run-state", Label).update(safe_text(text), layout=False)
+        self.query_one("#run-message", Static).update(safe_text(message, multiline=True))
 
     def begin(self, epochs: int) -> None:
         self._epochs = epochs

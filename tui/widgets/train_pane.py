@@ -26,6 +26,7 @@ from runs.events import RunFinished
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import BatchProgressed, DataProgressed, EpochCompleted, RunBegan, RunEnded, message_for
 from tui.runners import RUNNERS
+from tui.safe_text import plain
 from tui.settings import save_options
 from tui.widgets.curves import Curves
 from tui.widgets.metrics_table import MetricsTable
@@ -110,7 +111,7 @@ class TrainPane(Widget):
             self.notify("A run is already going; cancel it first (F6).", severity="warning")
             return
         if config is None:
-            self.notify(self.options.error or "Fix the options first.", severity="error")
+            self.notify(plain(self.options.error or "Fix the options first."), severity="error", markup=False)
             return
         try:
             locate(get_spec(config.data.dataset), config.data.data_dir)
@@ -142,7 +143,7 @@ class TrainPane(Widget):
         try:
             save_options(config)
         except OSError as error:
-            self.notify(f"Could not remember these options: {error}", severity="warning")
+            self.notify(plain(f"Could not remember these options: {error}"), severity="warning", markup=False)
         self._records = []
         self.query_one(MetricsTable).reset()
         self.query_one(Curves).show([])
