@@ -88,6 +88,9 @@ def run_section(run: RunRecord, models_dir: Path, test_sets: TestSets) -> Html:
     planned = mapping(mapping(run.config).get("train")).get("epochs", "?")
     title = tag("h2", join([f"Run {run.id} · {architecture(run.config)} · ", status_badge(run.status)]))
     parts = [title]
+    if getattr(run, "damaged", False):  # the store read it, but parts of it are not what a run writes
+        parts.append(tag("p", f"{run.describe_damage()}; nothing more of it is shown.", class_="message"))
+        return tag("section", join(parts), class_="run", id=f"run-{run.id}")
     if run.message:
         parts.append(tag("p", run.message, class_="message"))
     parts.append(facts([

@@ -77,3 +77,18 @@ def test_data_dir_gives_the_mistakes_when_no_usual_source_has_the_data(home, tmp
     assert "Not shown: the test images are not available" in without and without.count("<svg") == 2
     with_dir = report("with.html", "--data-dir", str(mnist))
     assert "Not shown" not in with_dir and with_dir.count("<svg") == 3
+
+
+def test_a_damaged_run_is_refused_and_nothing_written(home, tmp_path):
+    import json
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    with sqlite3.connect(copy / "runs.sqlite3") as db:
+        db.execute("UPDATE runs SET confusion = ? WHERE id = 2", (json.dumps([["x"]]),))
+    target = tmp_path / "r.html"
+    result = cli(copy, "runs", "report", "1", "2", "-o", str(target))
+    assert result.returncode == 1 and "run 2 is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert not target.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 
 import pytest
@@ -12,7 +13,8 @@ from nn_core.config import ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
 from runs.report.html import esc
 from runs.report.output import ReportExistsError, write_report
-from runs.report.runs_report import runs_report
+from runs.report.mistakes import model_file
+from runs.report.runs_report import runs_report, usable_confusion
 from runs.service import execute_run
 from runs.store import RunStore
 
@@ -102,16 +104,33 @@ def test_escape_replaces_controls_and_markup():
     assert esc('a<b>&"\'\x07\u202e') == "a&lt;b&gt;&amp;&quot;&#x27;\ufffd\ufffd"
 
 
-def test_a_model_path_outside_the_models_folder_is_not_read(store_home, tmp_path):
+def test_a_model_file_outside_the_models_folder_is_not_read(store_home, tmp_path):
+    outside = tmp_path / "elsewhere.npz"
+    outside.write_bytes((store_home / "models" / "1.npz").read_bytes())
+    with RunStore.open(store_home) as store:
+        run = store.get_run(1)
+    moved = type(run)(**{**run.__dict__, "model_path": str(outside)})  # as a record from an older store might say
+    assert "outside the store's models folder" in model_file(moved, store_home / "models")
+    assert model_file(run, store_home / "models") == (store_home / "models" / "1.npz").resolve()
+
+
+def test_a_damaged_run_is_named_and_not_drawn(store_home, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "runs.sqlite3").write_bytes((store_home / "runs.sqlite3").read_bytes())
-    outside = tmp_path / "elsewhere.npz"
-    outside.write_bytes((store_home / "models" / "1.npz").read_bytes())
+    shutil.copytree(store_home / "models", home / "models")
     with sqlite3.connect(home / "runs.sqlite3") as db:
-        db.execute("UPDATE runs SET model_path = ? WHERE id = 1", (str(outside),))
-    page = _report(home, 1)
-    assert "outside the store" in page and page.count("<svg") == 2  # curves and confusion, no digits
+        db.execute("UPDATE runs SET confusion = ? WHERE id = 1", (json.dumps([[1] * 300] * 300),))
+    page = _report(home, 1, 2)
+    section = page[page.index('id="run-1"'):page.index('id="run-2"')]
+    assert "run 1 is damaged: confusion" in section and "<svg" not in section
+    assert page.count("<svg") == 1 + 3  # the comparison's curves and run 2 in full
+
+
+def test_only_a_square_table_of_counts_is_a_confusion_matrix():
+    assert usable_confusion([[3, 1], [0, 4]], 2)
+    for bad in ([[1] * 300] * 300, [["x", 1], [0, 4]], [[1, 2]], [[-1, 0], [0, 1]], [[True, 0], [0, 1]], "x"):
+        assert not usable_confusion(bad, 2), bad
 
 
 def test_write_report_refuses_an_existing_file_unless_forced(tmp_path):
@@ -124,19 +143,6 @@ def test_write_report_refuses_an_existing_file_unless_forced(tmp_path):
     assert target.read_text() == "<p>new</p>"
     write_report(tmp_path / "fresh.html", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.html", "r.html"]  # no temporary file left
-
-
-def test_a_damaged_confusion_matrix_is_not_drawn(store_home, tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "runs.sqlite3").write_bytes((store_home / "runs.sqlite3").read_bytes())
-    with sqlite3.connect(home / "runs.sqlite3") as db:
-        db.execute("UPDATE runs SET confusion = ? WHERE id = 1", (json.dumps([[1] * 300] * 300),))
-        db.execute("UPDATE runs SET confusion = ? WHERE id = 2", (json.dumps([["x"] * 10] * 10),))
-    page = _report(home, 1, 2)
-    assert page.count("is not a 10x10 table of counts; not drawn") == 2
-    # overlaid curves and each run's curves (the copied store's model paths lie outside its models folder)
-    assert page.count("<svg") == 1 + 2
 
 
 def test_plot_labels_are_text_in_the_svg():

@@ -465,7 +465,7 @@ class HistoryPane(Vertical):
         label = "-".join(map(str, ids)) if len(ids) <= 6 else f"{len(ids)}-runs"  # a file name has a length limit
         path = _free_name(Path.cwd(), f"mnist-tui-report-{label}", ".html")
         try:
-            page = runs_report([self.store.get_run(i) for i in ids], self.store.models_dir)
+            page = runs_report([self.store.usable_run(i) for i in ids], self.store.models_dir)
             write_report(path, page)
         except (StoreError, OSError) as error:
             self.app.call_from_thread(self.notify, str(error), title="Report failed", severity="error")
