@@ -10,7 +10,9 @@ Prints three tables:
    resident set during training, measured in a fresh child process per cell), and the share of
    the float32 matmul peak of the same shapes (timed in this process, at nn_core's threads);
 2. threads: nn_core with 1 and 2 BLAS threads, on an idle machine and next to a busy core;
-3. subnormals: nn_core at batch 4 over several epochs, its flush-to-zero off and on.
+3. subnormals: nn_core at batch 4 over several epochs, its flush-to-zero off and on;
+4. options: nn_core's epoch with Adam, Nesterov, dropout and augmentation against the same epoch
+   with momentum (ratios within one run, variants interleaved), against issue 10's targets.
 With --batches N every epoch is cut to N batches and its time scaled to the full epoch.
 """
 
@@ -37,6 +39,16 @@ from mnist_arrays import TRAIN_SIZE, load_train  # noqa: E402
 from nn_core import fpenv, threads  # noqa: E402
 
 TARGETS = {4: 0.25, 32: 0.45, 128: 0.75, 256: 0.75}
+OPTION_VARIANTS = {
+    "momentum (reference)": ({}, None),
+    "nesterov": ({"optimizer": "nesterov"}, None),
+    "adam": ({"optimizer": "adam", "lr": 0.003}, 1.25),
+    "adamw": ({"optimizer": "adamw", "lr": 0.003}, None),
+    "dropout 0.2": ({"dropout": (0.2,)}, 1.20),
+    "augment shift=2": ({"augment_shift": 2}, 1.30),
+    "augment shift=2,rotate=10": ({"augment_shift": 2, "augment_rotate": 10.0}, 1.30),
+}
+"""Variant -> (Workload changes, target ratio to momentum's epoch or None)."""
 PEAK_SHARE_TARGET = 0.60
 
 
@@ -167,6 +179,26 @@ def subnormal_table(args, x, y) -> list[dict]:
              "subnormals": cell["subnormals"]} for (flush, epoch), cell in sorted(cells.items())]
 
 
+def options_table(args, x, y) -> list[dict]:
+    """Seconds per epoch of each OPTION_VARIANTS entry, interleaved per repeat, medians; ratio to momentum."""
+    from dataclasses import replace
+
+    warm_up(["nn_core"], x, y)
+    rows = []
+    for batch in args.option_batch_sizes:
+        times: dict[str, list[float]] = {}
+        for _ in range(args.repeats):
+            for name, (changes, _) in OPTION_VARIANTS.items():
+                work = replace(Workload(batch_size=batch), **changes)
+                times.setdefault(name, []).append(epoch_seconds("nn_core", work, x, y, args.batches)[0])
+        reference = statistics.median(times["momentum (reference)"])
+        for name, (_, target) in OPTION_VARIANTS.items():
+            seconds = statistics.median(times[name])
+            rows.append({"batch": batch, "variant": name, "seconds": seconds, "ratio": seconds / reference,
+                         "target": target})
+    return rows
+
+
 def count_subnormals(arrays) -> int:
     tiny = np.finfo(np.float32).tiny
     return sum(int(np.count_nonzero((a != 0) & (np.abs(a) < tiny))) for a in arrays)
@@ -228,6 +260,15 @@ def print_subnormals(rows: list[dict]) -> None:
         print(f"| {'on' if r['flush'] else 'off'} | {r['epoch']} | {r['seconds']:.3f} | {r['subnormals']} |")
 
 
+def print_options(rows: list[dict]) -> None:
+    print("\n## Training options: nn_core, 784-64-64-10 ReLU, one epoch (median seconds), ratio to momentum\n")
+    print("| batch | variant | seconds | ratio | target |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        goal = "-" if r["target"] is None else f"<= {r['target']:.2f}" + (" ok" if r["ratio"] <= r["target"] else " MISSED")
+        print(f"| {r['batch']} | {r['variant']} | {r['seconds']:.3f} | {r['ratio']:.2f} | {goal} |")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -235,7 +276,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-sizes", type=lambda s: [int(v) for v in s.split(",")], default=[4, 32, 128, 256])
     parser.add_argument("--engines", type=lambda s: s.split(","), default=None,
                         help="comma list of nn_core,torch,numpy (default: all available)")
-    parser.add_argument("--tables", type=lambda s: s.split(","), default=["speed", "threads", "subnormals"])
+    parser.add_argument("--tables", type=lambda s: s.split(","), default=["speed", "threads", "subnormals", "options"])
+    parser.add_argument("--option-batch-sizes", type=lambda s: [int(v) for v in s.split(",")], default=[32],
+                        help="batch sizes of the options table (default 32, the issue's targets)")
     parser.add_argument("--batches", type=int, default=None, help="cut each epoch to N batches, scale the time")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N samples only")
@@ -271,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         print_threads(thread_table(args, x, y))
     if "subnormals" in args.tables:
         print_subnormals(subnormal_table(args, x, y))
+    if "options" in args.tables:
+        print_options(options_table(args, x, y))
     return 0
 
 

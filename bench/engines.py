@@ -23,6 +23,11 @@ class Workload:
     lr: float = 0.01
     momentum: float = 0.9
     seed: int = 0
+    optimizer: str = "momentum"
+    """nn_core only, like the options below (bench_engine's options table); other engines use momentum."""
+    dropout: tuple[float, ...] = ()
+    augment_shift: int = 0
+    augment_rotate: float = 0.0
 
 
 class NnCore:
@@ -36,8 +41,10 @@ class NnCore:
 
         self.model = MLP(ModelConfig(hidden_sizes=work.sizes[1:-1], activation="relu", init="xavier",
                                      input_size=work.sizes[0], num_classes=work.sizes[-1]), work.seed)
-        self.config = TrainConfig(optimizer="momentum", momentum=work.momentum, learning_rate=work.lr,
-                                  batch_size=work.batch_size, epochs=1, schedule="constant", seed=work.seed)
+        self.config = TrainConfig(optimizer=work.optimizer, momentum=work.momentum, learning_rate=work.lr,
+                                  batch_size=work.batch_size, epochs=1, schedule="constant", seed=work.seed,
+                                  dropout=work.dropout, augment_shift=work.augment_shift,
+                                  augment_rotate=work.augment_rotate)
 
     def train_epoch(self, x: np.ndarray, y: np.ndarray) -> float:
         from nn_core.train import Trainer

@@ -25,10 +25,19 @@ GZIP_MAGIC = b"\x1f\x8b"
 NUM_CLASSES = 10
 
 
-def iter_content(path: str | os.PathLike, chunk: int = 1 << 20) -> Iterator[bytes]:
+def _too_long(path: Path, max_bytes: int, got: str) -> IdxFormatError:
+    return IdxFormatError(
+        f"{path}: {got}, expected {max_bytes:,} bytes of IDX content (the file is damaged or "
+        "not the official one; reading stopped there)"
+    )
+
+
+def iter_content(path: str | os.PathLike, chunk: int = 1 << 20, max_bytes: int | None = None) -> Iterator[bytes]:
     """The raw IDX bytes of `path` in chunks: decompressed if it is gzip (by its first bytes).
 
     A file whose name says .gz but that does not hold gzip data is refused rather than read raw.
+    With `max_bytes` (the registry knows every file's size), reading stops as soon as the content
+    passes it: a small gzip bomb costs one chunk of memory and no time.
     """
     path = Path(path)
     with open(path, "rb") as f:
@@ -40,12 +49,19 @@ def iter_content(path: str | os.PathLike, chunk: int = 1 << 20) -> Iterator[byte
                     f"{path}: not a gzip file (starts with bytes {head.hex() or 'nothing'}, "
                     f"expected {GZIP_MAGIC.hex()})"
                 )
+            size = os.fstat(f.fileno()).st_size
+            if max_bytes is not None and size > max_bytes:
+                raise _too_long(path, max_bytes, f"holds {size:,} bytes")
             while block := f.read(chunk):
                 yield block
             return
         gz = gzip.GzipFile(fileobj=f)
+        total = 0
         try:
-            while block := gz.read(chunk):
+            while block := gz.read(chunk if max_bytes is None else min(chunk, max_bytes + 1 - total)):
+                total += len(block)
+                if max_bytes is not None and total > max_bytes:
+                    raise _too_long(path, max_bytes, f"decompresses to more than {max_bytes:,} bytes")
                 yield block
         except EOFError:
             raise IdxFormatError(
@@ -56,15 +72,15 @@ def iter_content(path: str | os.PathLike, chunk: int = 1 << 20) -> Iterator[byte
             raise IdxFormatError(f"{path}: corrupt gzip data ({e})") from None
 
 
-def read_content(path: str | os.PathLike) -> bytes:
-    """All raw IDX bytes of `path` (see `iter_content`)."""
-    return b"".join(iter_content(path))
+def read_content(path: str | os.PathLike, max_bytes: int | None = None) -> bytes:
+    """All raw IDX bytes of `path` (see `iter_content`), refused past `max_bytes`."""
+    return b"".join(iter_content(path, max_bytes=max_bytes))
 
 
-def content_sha256(path: str | os.PathLike) -> str:
+def content_sha256(path: str | os.PathLike, max_bytes: int | None = None) -> str:
     """sha256 (hex) of the decompressed content of `path`, streamed without holding it all."""
     digest = hashlib.sha256()
-    for block in iter_content(path):
+    for block in iter_content(path, max_bytes=max_bytes):
         digest.update(block)
     return digest.hexdigest()
 

@@ -39,8 +39,10 @@ class Dataset:
         return np.bincount(labels, minlength=len(self.spec.class_names))
 
 
-def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarray:
+def decode_verified(path: str | os.PathLike, kind: str, sha256: str, size: int | None = None) -> np.ndarray:
     """Decode the IDX file at `path` and check its content hash; the array views the content.
+
+    `size` is the content's expected length (DatasetSpec.content_size): reading stops past it.
 
     Raises:
         DataError: the file cannot be read;
@@ -48,7 +50,7 @@ def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarr
         ChecksumError: it is, but its content is not the expected one.
     """
     try:
-        content = read_content(path)
+        content = read_content(path, max_bytes=size)
     except OSError as e:
         raise DataError(f"{path}: cannot read the file ({e.strerror or e})") from None
     array = parse(content, kind, path)
@@ -63,7 +65,7 @@ def decode_verified(path: str | os.PathLike, kind: str, sha256: str) -> np.ndarr
     return array
 
 
-def load_file(path: Path, kind: str, sha256: str) -> np.ndarray:
+def load_file(path: Path, kind: str, sha256: str, size: int | None = None) -> np.ndarray:
     """The verified array of `path`: from the decoded-array cache if unchanged, else decoded now."""
     try:
         key = cache.source_key(path)
@@ -72,7 +74,7 @@ def load_file(path: Path, kind: str, sha256: str) -> np.ndarray:
     cached = cache.lookup(key, sha256)
     if cached is not None:
         return cached
-    return cache.remember(key, sha256, decode_verified(path, kind, sha256))
+    return cache.remember(key, sha256, decode_verified(path, kind, sha256, size))
 
 
 def load_dataset(
@@ -111,7 +113,7 @@ def load_dataset(
         filename = spec.files[role]
         if progress:
             progress(f"load {filename}", i, len(source.files))
-        arrays[role] = load_file(path, spec.file_kind(role), spec.sha256[filename])
+        arrays[role] = load_file(path, spec.file_kind(role), spec.sha256[filename], spec.content_size(role))
         checksums[filename] = spec.sha256[filename]
     if progress:
         progress("load", len(source.files), len(source.files))

@@ -8,6 +8,7 @@ from data.errors import UnknownDatasetError
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 IMAGE_SHAPE = (28, 28)
+IMAGE_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -38,6 +39,20 @@ class DatasetSpec:
     def file_kind(self, role: str) -> str:
         """'images' or 'labels': what the IDX file for `role` must hold."""
         return role.split("_")[1]
+
+    def content_size(self, role: str) -> int:
+        """Bytes of the decompressed IDX content for `role`: its header, then one byte per pixel or label.
+
+        Known before reading, so a file that inflates past it (a gzip bomb) is refused early.
+        """
+        count = self.train_size if role.startswith("train") else self.test_size
+        if self.file_kind(role) == "images":
+            return 4 + 4 * 3 + count * IMAGE_PIXELS
+        return 4 + 4 + count
+
+    def role_of(self, filename: str) -> str:
+        """The role whose registry file name is `filename` (KeyError if none)."""
+        return {name: role for role, name in self.files.items()}[filename]
 
 
 DATASETS: dict[str, DatasetSpec] = {

@@ -46,6 +46,18 @@ class _StepBuffers:
         self.row_max = np.empty((n, 1), dtype=dtype)
         self.row_sum = np.empty((n, 1), dtype=dtype)
         self.steps: dict[int, AtB] = {}
+        self.inputs: list[np.ndarray] = []
+        self._dropout: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def dropout_buffers(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(mask, dropped) of hidden layer `index`, made on first use: with dropout, the kept units
+        (times 1/(1-p)) feed the next layer from `dropped`, while `pre` keeps the activation the
+        derivative needs."""
+        if index not in self._dropout:
+            n, w = self.pre[index].shape
+            dtype = self.pre[index].dtype
+            self._dropout[index] = (np.empty((n, w), dtype=dtype), np.ones((n, w + 1), dtype=dtype))
+        return self._dropout[index]
 
     def step_plan(self, index: int, a_in: np.ndarray, target: np.ndarray) -> AtB:
         """The prepared `target <- beta * target + a_in^T @ delta` of layer `index`."""
@@ -58,6 +70,10 @@ class _StepBuffers:
 
 class _KeepGradients:
     """An 'optimizer' that leaves the weights alone, so `MLP.gradients` reads the training step's own output."""
+
+    @staticmethod
+    def begin_step(lr: float) -> float:
+        return 1.0
 
     @staticmethod
     def accumulate_into(index: int, param: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, float]:
@@ -141,51 +157,66 @@ class MLP:
 
     # ----- training --------------------------------------------------------------------------
 
-    def train_step(self, xb, onehot, lr, optimizer, penalties=(), predictions=None) -> float:
-        """One SGD step on a batch; returns the batch's summed data loss (before the update).
+    def train_step(self, xb, onehot, lr, optimizer, penalties=(), predictions=None, dropout=None) -> float:
+        """One optimizer step on a batch; returns the batch's summed data loss (before the update).
 
         Args:
             xb: (n, input_size + 1) inputs with a trailing column of ones (`with_bias_column`).
             onehot: (n, num_classes) one-hot targets.
             lr: learning rate of this step.
-            optimizer: `accumulate_into` / `apply` per layer, steps = lr * gradient (optimizers.py).
+            optimizer: `begin_step` / `accumulate_into` / `apply` (optimizers.py).
             penalties: regularizers whose gradients are added to the weights' (not biases').
             predictions: optional (n,) intp array receiving the argmax of each row.
+            dropout: optional nn_core.dropout.Dropout (rates per hidden layer, masks drawn per step).
         """
         n = xb.shape[0]
         buffers = self._buffers.get(n) or self._make_buffers(n)
-        z = self._forward(xb, buffers)
-        loss = softmax_cross_entropy_delta(z, onehot, lr / n, buffers.row_max, buffers.row_sum, predictions)
-        self._backward(xb, buffers, optimizer, penalties, lr)
+        factor = optimizer.begin_step(lr)
+        z = self._forward(xb, buffers, dropout)
+        loss = softmax_cross_entropy_delta(z, onehot, factor / n, buffers.row_max, buffers.row_sum, predictions)
+        self._backward(buffers, optimizer, penalties, factor, dropout)
         return loss
 
     def _make_buffers(self, n: int) -> _StepBuffers:
         self._buffers[n] = _StepBuffers(n, self.config, self.dtype)
         return self._buffers[n]
 
-    def _forward(self, xb: np.ndarray, buffers: _StepBuffers) -> np.ndarray:
+    def _forward(self, xb: np.ndarray, buffers: _StepBuffers, dropout=None) -> np.ndarray:
+        """Logits of the batch; `buffers.inputs[i]` is the input layer i saw (for its gradient)."""
         a = xb
-        for layer, h, pre in zip(self.layers, buffers.hidden, buffers.pre):
+        inputs = buffers.inputs
+        inputs.clear()
+        for i, (layer, h, pre) in enumerate(zip(self.layers, buffers.hidden, buffers.pre)):
+            inputs.append(a)
             np.matmul(a, layer, out=pre)
             self.activation.forward(pre)
-            a = h
+            if dropout is not None and dropout.rates[i] > 0:
+                mask, a = buffers.dropout_buffers(i)
+                dropout.fill(i, mask)
+                np.multiply(pre, mask, out=a[:, :-1])
+            else:
+                a = h
+        inputs.append(a)
         np.matmul(a, self.layers[-1], out=buffers.logits)
         return buffers.logits
 
-    def _backward(self, xb: np.ndarray, buffers: _StepBuffers, optimizer, penalties, scale: float) -> None:
+    def _backward(self, buffers: _StepBuffers, optimizer, penalties, scale: float, dropout=None) -> None:
         """Step every layer from the output delta in buffers.logits (already scaled by `scale`/n).
 
-        Top layer first: its delta is passed down through its old weights, then its step
-        s = [a, 1]^T @ delta (+ penalty gradients) goes into the optimizer's array and is applied.
+        Top layer first: its delta is passed down through its old weights (and the dropout mask
+        of the layer below), then its step [a, 1]^T @ delta (+ penalty gradients) goes into the
+        optimizer's array and is applied.
         """
         delta = buffers.logits
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            a_in = buffers.hidden[i - 1] if i else xb
+            a_in = buffers.inputs[i]
             below = None
             if i:
                 below = buffers.delta[i - 1]
                 np.matmul(delta, layer[:-1].T, out=below)
+                if dropout is not None and dropout.rates[i - 1] > 0:
+                    below *= buffers.dropout_buffers(i - 1)[0]
                 self.activation.backward(buffers.pre[i - 1], below, buffers.scratch[i - 1])
             target, beta = optimizer.accumulate_into(i, layer, self.grads[i])
             buffers.step_plan(i, a_in, target)(a_in, 1.0, beta)
@@ -201,14 +232,18 @@ class MLP:
         data = float(cross_entropy(self.logits(x), y).mean())
         return data + sum(p.penalty(self.weights) for p in penalties)
 
-    def gradients(self, x: np.ndarray, y: np.ndarray, penalties=()) -> list[np.ndarray]:
-        """d objective / d params, in the `params` layout, from the training step's own code."""
+    def gradients(self, x: np.ndarray, y: np.ndarray, penalties=(), dropout=None) -> list[np.ndarray]:
+        """d objective / d params, in the `params` layout, from the training step's own code.
+
+        With `dropout` (its masks fixed by the caller) it is the gradient of the objective of the
+        network with those units dropped.
+        """
         xb = with_bias_column(x, self.dtype)
         onehot = np.eye(self.config.num_classes, dtype=self.dtype)[y]
         buffers = self._buffers.get(len(x)) or self._make_buffers(len(x))
-        z = self._forward(xb, buffers)
+        z = self._forward(xb, buffers, dropout)
         softmax_cross_entropy_delta(z, onehot, 1.0 / len(x), buffers.row_max, buffers.row_sum)
-        self._backward(xb, buffers, _KeepGradients, penalties, 1.0)
+        self._backward(buffers, _KeepGradients, penalties, 1.0, dropout)
         out = []
         for g in self.grads:
             out += [g[:-1].copy(), g[-1].copy()]

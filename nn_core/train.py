@@ -20,13 +20,16 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from nn_core.augment import Augmenter
 from nn_core.config import TrainConfig
+from nn_core.dropout import Dropout
 from nn_core.fpenv import flush_subnormals
 from nn_core.metrics import loss_and_accuracy
 from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
 from nn_core.regularizers import make_penalties
 from nn_core.schedules import make_schedule
+from nn_core.stalls import stall_message
 from nn_core.threads import blas_threads, engine_blas_threads
 
 DIVERGED_LOSS = 100.0
@@ -83,10 +86,14 @@ class _BatchBuffers:
     """One batch's inputs [x, 1] and one-hot targets; `staged` is a contiguous landing place for the
     gathered rows (np.take into the strided `features` view would allocate a temporary each call)."""
 
-    def __init__(self, rows: int, features: int, classes: int, dtype) -> None:
+    def __init__(self, rows: int, features: int, classes: int, dtype, augment: bool = False) -> None:
         self.x = np.ones((rows, features + 1), dtype=dtype)
         self.features = self.x[:, :-1]
-        self.staged = np.empty((rows, features), dtype=dtype)
+        # With augmentation the gathered rows are followed by one 0, the value of pixels from
+        # outside the image (see augment.py), and the transformed images land in `augmented`.
+        self.source = np.zeros(rows * features + 1, dtype=dtype)
+        self.staged = self.source[:-1].reshape(rows, features)
+        self.augmented = np.empty((rows, features), dtype=dtype) if augment else self.staged
         self.onehot = np.empty((rows, classes), dtype=dtype)
 
 
@@ -100,10 +107,14 @@ class Trainer:
         on_batch: called as on_batch(epoch, batch, batches) after every batch (1-based).
 
     `status` is 'running' until `run()` ends, then 'completed', 'cancelled' or 'diverged';
-    `message` explains the last two.
+    `message` explains the last two, and a completed run that stopped early (early_stop).
 
-    Shuffling draws from default_rng((seed, 1)), a stream independent of the model's
-    initialisation with the same seed; equal seeds give bit-identical runs.
+    Shuffling draws from default_rng((seed, 1)), dropout masks from default_rng((seed, 2)) and
+    augmentation from default_rng((seed, 3)): streams independent of the model's initialisation
+    and of each other; equal seeds give bit-identical runs.
+    Early stopping ends the run `completed` once the validation loss has not improved on its best
+    for `early_stop` epochs. A run that predicts one class for a whole epoch, or whose ReLU layer died, has
+    stopped learning (nn_core.stalls): it ends `diverged` after that epoch's record, with advice.
     A cancelled run stops before its next batch: the model holds the last full update and the
     partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
     non-finite weights after an epoch) stops with a message and no record for that epoch; its
@@ -125,7 +136,15 @@ class Trainer:
         self.val = _checked_split("val", val, model)
         self.test = _checked_split("test", test, model)
         self.on_batch = on_batch
-        self.optimizer = make_optimizer(config.optimizer, config.momentum)
+        self.optimizer = make_optimizer(config.optimizer, config.momentum, config.weight_decay)
+        rates = config.dropout_rates(len(model.config.hidden_sizes))
+        self.dropout = Dropout(rates, np.random.default_rng((config.seed, 2))) if any(rates) else None
+        self.augmenter = None
+        if config.augments:
+            self.augmenter = Augmenter.for_inputs(model.config.input_size, config.augment_shift,
+                                                  config.augment_rotate, np.random.default_rng((config.seed, 3)))
+        if config.early_stop and self.val is None:
+            raise ValueError("early_stop: needs a validation set (it stops on the validation loss)")
         self.penalties = make_penalties(config.l1, config.l1_lambda, config.l2_lambda)
         self.schedule = make_schedule(
             config.schedule, config.learning_rate, epochs=config.epochs, decay_rate=config.decay_rate
@@ -155,8 +174,9 @@ class Trainer:
         # Each batch is gathered into fixed buffers that stay in cache for its forward and backward
         # products; no shuffled copy of the whole set is made (a fresh 172 MB array costs more in
         # page faults than a run's worth of per-batch gathering).
-        batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype)
+        batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype, self.augmenter is not None)
                          for m in {min(bs, n), n - (batches - 1) * bs}}
+        best_val, best_epoch = math.inf, 0
         for epoch in range(1, self.config.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule(epoch)
@@ -171,6 +191,7 @@ class Trainer:
                     return
                 val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
                 test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
+                stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
             yield EpochRecord(
                 epoch=epoch,
                 train_loss=loss_sum / n,
@@ -182,6 +203,19 @@ class Trainer:
                 lr=lr,
                 seconds=time.perf_counter() - started,
             )
+            if stuck is not None:
+                self.status, self.message = "diverged", stuck
+                return
+            if self.config.early_stop and val[0] is not None:
+                if val[0] < best_val:
+                    best_val, best_epoch = val[0], epoch
+                elif epoch - best_epoch >= self.config.early_stop and epoch < self.config.epochs:
+                    self.status = "completed"
+                    waited = epoch - best_epoch
+                    self.message = (f"Stopped early after epoch {epoch} of {self.config.epochs}: the validation loss "
+                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (best "
+                                    f"{best_val:.4f} in epoch {best_epoch}).")
+                    return
         self.status = "completed"
 
     def _train_epoch(self, epoch, lr, data, batch_buffers, predictions, batches) -> float | None:
@@ -192,6 +226,7 @@ class Trainer:
         x, onehot, order = data
         step = self.model.train_step
         optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
+        dropout, augmenter = self.dropout, self.augmenter
         cancel = self._cancel
         take, copyto = np.take, np.copyto
         bs, n = self.config.batch_size, len(order)
@@ -207,9 +242,11 @@ class Trainer:
                 rows = order[lo:hi]
                 buf = batch_buffers[hi - lo]
                 take(x, rows, axis=0, out=buf.staged, mode="clip")
-                copyto(buf.features, buf.staged)
+                if augmenter is not None:
+                    augmenter.apply(buf.source, buf.augmented)
+                copyto(buf.features, buf.augmented)
                 take(onehot, rows, axis=0, out=buf.onehot, mode="clip")
-                loss = step(buf.x, buf.onehot, lr, optimizer, penalties, predictions[lo:hi])
+                loss = step(buf.x, buf.onehot, lr, optimizer, penalties, predictions[lo:hi], dropout)
                 if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
                     self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None

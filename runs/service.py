@@ -24,7 +24,8 @@ from nn_core.fpenv import flush_subnormals
 from nn_core.model_io import save_model
 from nn_core.threads import blas_threads
 from nn_core.train import Trainer
-from runs.config import RunConfig
+from nn_core.config import ConfigError
+from runs.config import RunConfig, check_memory
 from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore
 
@@ -109,6 +110,10 @@ def execute_run(
     own_store = store is None
     run_id: int | None = None
     try:
+        try:
+            check_memory(config)
+        except ConfigError as error:
+            return _report(emit, RunFinished(None, "failed", str(error)))
         if store is None:
             store = RunStore.open()
         try:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from runs import paths, schema
+from runs import open_stores, paths, schema
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
 from runs.rows import RunRecord, build_record
@@ -60,6 +60,8 @@ class RunStore:
         self._conn = conn
         self._snapshot = snapshot
         """Set while the store is read through a snapshot because it cannot be written (see `notice`)."""
+        self._open_key: tuple[int, int] | None = None
+        """This file's key in runs.open_stores while the connection is open."""
         self._lock = threading.RLock()
         self._writes = 0
         self._wal = False
@@ -92,19 +94,29 @@ class RunStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create the run store folder {path.parent}: {error.strerror}") from error
-        check_header(path)
-        try:
-            version = inspect(path)
-        except StoreError:
-            # A writer checkpointing while the file (or its log) was being read can make a healthy
-            # store look torn for that instant: a refusal is only believed when it happens twice.
-            time.sleep(0.05)
-            version = inspect(path)
-        if version < schema.CURRENT_VERSION:
-            store = cls._create_or_migrate(path)
-        else:
+        if open_stores.is_open_here(path):
+            # Checked when this process first opened it; reading it with plain I/O now would drop
+            # the SQLite locks of the connection that is open (see runs.open_stores).
             store = cls._open_current(path)
-        store.recover()
+        else:
+            check_header(path)
+            try:
+                version = inspect(path)
+            except StoreError:
+                # A writer checkpointing while the file (or its log) was being read can make a healthy
+                # store look torn for that instant: a refusal is only believed when it happens twice.
+                time.sleep(0.05)
+                version = inspect(path)
+            if version < schema.CURRENT_VERSION:
+                store = cls._create_or_migrate(path)
+            else:
+                store = cls._open_current(path)
+        store._open_key = open_stores.opened(path)
+        try:
+            store.recover()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -202,6 +214,8 @@ class RunStore:
             self._conn.close()
             if self._snapshot is not None:
                 self._snapshot.close()
+            open_stores.closed(self._open_key)
+            self._open_key = None
 
     def __enter__(self) -> "RunStore":
         return self

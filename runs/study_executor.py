@@ -11,9 +11,10 @@ writes the run store. An executor only moves trials to workers and their events 
 - events carry `run_id=None`: the client maps them to runs by `trial_key`.
 
 Executors: `runs.local_executor.LocalPoolExecutor(workers=None)` (processes on this machine) and
-`runs.dask_executor.DaskExecutor(address)` (an existing Dask distributed cluster: `tcp://host:8786`,
-or `local` / `local:N` for a LocalCluster of N worker processes). `mnist-tui study --dask ADDRESS`
-constructs the latter; a constructor that cannot start raises `ExecutorError`.
+`runs.dask_executor.DaskExecutor` (an existing Dask distributed cluster: `tcp://host:8786`, or
+`local` / `local:N` for a LocalCluster of N worker processes). `mnist-tui study --dask VALUE` gets the
+latter from `runs.dask_executor.make_executor(VALUE)`; an executor that cannot start raises
+`ExecutorError` (a bad VALUE or a missing Dask extra raise its subclasses that are usage errors).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard: Train, Confusion and History tabs over one run store."""
+"""The dashboard: Train, Confusion, History and Studies tabs over one run store."""
 
 from __future__ import annotations
 
@@ -18,17 +18,19 @@ from textual.widgets import Header, TabbedContent, TabPane
 from runs.config import RunConfig
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
-from tui.messages import RunEnded
+from tui.messages import RunEnded, StudyEnded
 from tui.safe_text import plain
 from tui.screens.dashboard import DashboardScreen
 from tui.settings import load_options
 from tui.widgets.confusion_pane import ConfusionPane
 from tui.widgets.footer import QuietFooter
 from tui.widgets.history_pane import HistoryPane
+from tui.widgets.studies_pane import StudiesPane
 from tui.widgets.train_pane import TrainPane
 
 STYLES = Path(__file__).parent / "styles"
-TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history": "#history-table"}
+TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history": "#history-table",
+             "studies": "#studies-table"}
 """Where the keyboard goes when a tab is shown (else its first focusable widget)."""
 
 
@@ -46,6 +48,7 @@ class MnistTuiApp(App[int]):
         Binding("f2", "show_tab('train')", "Train", tooltip="Show the Train tab"),
         Binding("f3", "show_tab('confusion')", "Confusion", tooltip="Show the confusion matrix of the last run"),
         Binding("f4", "show_tab('history')", "History", tooltip="Show every run in the store"),
+        Binding("f7", "show_tab('studies')", "Studies", tooltip="Show the studies: many runs compared, live"),
         Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
         Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
         Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
@@ -60,6 +63,7 @@ class MnistTuiApp(App[int]):
         runner: str = "process",
         initial: RunConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
+        study_workers: int | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -67,10 +71,11 @@ class MnistTuiApp(App[int]):
         self._quit_when_run_ends = False
         self._train = TrainPane(initial, data_dir=data_dir, runner=runner, clock=clock)
         """Kept at hand: the footer asks check_action about it on every focus move (a query walks the DOM)."""
-        if runner == "process":
-            # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
-            # multiprocessing's resource tracker passes stderr's fd to its helper: start it now.
-            resource_tracker.ensure_running()
+        self._studies = StudiesPane(store, data_dir=data_dir, workers=study_workers)
+        # Textual swaps sys.stderr for a capture without a file descriptor while it runs, and
+        # multiprocessing's resource tracker passes stderr's fd to its helper: start it now (a
+        # process run and a study's worker pool both need it).
+        resource_tracker.ensure_running()
 
     def get_default_screen(self) -> Screen:
         return DashboardScreen(id="_default")
@@ -84,6 +89,8 @@ class MnistTuiApp(App[int]):
                 yield ConfusionPane(self.store)
             with TabPane("History", id="history"):
                 yield HistoryPane(self.store)
+            with TabPane("Studies", id="studies"):
+                yield self._studies
         yield QuietFooter()
 
     def on_mount(self) -> None:
@@ -95,6 +102,10 @@ class MnistTuiApp(App[int]):
     @property
     def train_pane(self) -> TrainPane:
         return self._train
+
+    @property
+    def studies_pane(self) -> StudiesPane:
+        return self._studies
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every dashboard action next to Textual's own."""
@@ -149,30 +160,39 @@ class MnistTuiApp(App[int]):
         self.notify("Options reset to the defaults.")
 
     async def action_quit(self) -> None:
-        """Quit at once, or while a run is going ask, cancel it and quit once it is recorded."""
-        if not self.train_pane.running:
+        """Quit at once, or while a run or a study is going ask, cancel it and quit once it is recorded."""
+        run, study = self.train_pane.running, self.studies_pane.running
+        if not run and not study:
             self.exit(0)
             return
 
         def answered(quit_now: bool | None) -> None:
             if not quit_now:
                 return
-            if self.train_pane.cancel():
+            stopping = self.train_pane.cancel()
+            if self.studies_pane.job is not None:
+                self.studies_pane.job.cancel()
+                stopping = True
+            if stopping:
                 self._quit_when_run_ends = True
-                self.notify("Cancelling the run; quitting once it is recorded…")
-            else:  # the run ended while the question was open
+                self.notify("Cancelling; quitting once everything is recorded…")
+            else:  # it ended while the question was open
                 self.exit(0)
 
+        what = "A run and a study are" if run and study else "A run is" if run else "A study is"
+        body = ("Quit anyway? It stops after the current batch and is kept as cancelled, with the epochs it finished"
+                + ("; `mnist-tui study resume` or r in the Studies tab runs the rest later." if study else "."))
         self.push_screen(
-            ConfirmDialog(
-                "A run is still training",
-                "Quit anyway? The run stops after its current batch and is kept in the history as cancelled, "
-                "with the epochs it finished.",
-                "Cancel run and quit",
-                "Keep training",
-            ),
+            ConfirmDialog(f"{what} still training", body, "Cancel and quit", "Keep training"),
             answered,
         )
+
+    def _quit_if_idle(self) -> None:
+        if self._quit_when_run_ends and not self.train_pane.running and not self.studies_pane.running:
+            self.exit(0)
+
+    def on_study_ended(self, message: StudyEnded) -> None:
+        self._quit_if_idle()
 
     def on_run_ended(self, message: RunEnded) -> None:
         finished = message.event
@@ -187,8 +207,7 @@ class MnistTuiApp(App[int]):
         elif finished.status == "diverged":
             self.notify(plain(finished.message, multiline=True), title="Run diverged", severity="error", timeout=10,
                         markup=False)
-        if self._quit_when_run_ends:
-            self.exit(0)
+        self._quit_if_idle()
 
     def on_history_pane_load_options(self, message: HistoryPane.LoadOptions) -> None:
         if self.train_pane.running:

@@ -10,6 +10,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from nn_core.config import ConfigError
+from runs.config import RunConfig
+
 MISSING = object()
 """Stands for a config field one run has and another lacks (older runs, newer fields)."""
 
@@ -24,6 +27,16 @@ def flatten_config(config: dict[str, Any]) -> dict[str, Any]:
         else:
             flat[section] = values
     return flat
+
+
+def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A stored config with the fields added since it was stored at their defaults (what that run
+    trained with: an older run had no dropout, no early stop...), so comparing an old run with a new
+    one shows real differences only. A config that does not parse is returned as stored."""
+    try:
+        return RunConfig.from_dict(config).to_dict()
+    except (ConfigError, TypeError, ValueError, AttributeError):
+        return config
 
 
 def config_diff(

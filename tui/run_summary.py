@@ -57,6 +57,16 @@ def options(config: dict[str, Any]) -> str:
         parts.append(f"L1 {_number(train.get('l1_lambda'))}")
     if train.get("l2_lambda"):
         parts.append(f"L2 {_number(train['l2_lambda'])}")
+    if train.get("optimizer") == "adamw":
+        parts.append(f"wd {_number(train.get('weight_decay', '?'))}")
+    if any(train.get("dropout") or ()):
+        parts.append("dropout " + ",".join(map(_number, train["dropout"])))
+    moves = [f"±{train['augment_shift']}px" if train.get("augment_shift") else "",
+             f"±{_number(train['augment_rotate'])}°" if train.get("augment_rotate") else ""]
+    if any(moves):
+        parts.append("aug " + " ".join(m for m in moves if m))
+    if train.get("early_stop"):
+        parts.append(f"stop@{train['early_stop']}")
     if data.get("normalization", "simple") != "simple":
         parts.append(str(data["normalization"]))
     if data.get("limit"):

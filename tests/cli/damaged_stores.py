@@ -188,7 +188,8 @@ ROW_DAMAGE: dict[str, Callable[[Path], None]] = {
         "epochs negative": _config(train={"epochs": -1}), "unknown dataset": _config(data={"dataset": "cifar"}),
         "data_dir number": _config(data={"data_dir": 5}), "unknown section": "'{\"bogus\": 1}'",
         "seed infinite": "'{\"train\": {\"seed\": 1e400}}'", "momentum 1": _config(train={"momentum": 1.0}),
-        "limit too big": _config(data={"limit": 10**9}), "bool batch": _config(train={"batch_size": True}),
+        "limit too big": _config(data={"limit": 10**9}),
+        "hidden layer huge": _config(model={"hidden_sizes": [10**12]}), "bool batch": _config(train={"batch_size": True}),
         "5 MB of text": "'\"' || hex(zeroblob(2500000)) || '\"'",
     }.items()},
     **{f"dataset {label}": _set("dataset", value) for label, value in {
@@ -232,7 +233,6 @@ HARMLESS: dict[str, Callable[[Path], None]] = {
     "seed huge but whole": _set("seed", "9223372036854775807"),
     "legacy absolute model path": lambda home: _set("model_path", f"'{home / 'models' / '1.npz'}'")(home),
     "loss infinite": _set("train_loss", "1e999", "epochs"),
-    "hidden layer huge": _set("config", _config(model={"hidden_sizes": [10**12]})),
 }
 """Odd but valid values: nothing is damaged."""
 

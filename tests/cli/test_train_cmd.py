@@ -8,8 +8,9 @@ import signal
 
 import pytest
 
-from cli_helpers import cli, json_lines, start, train_json
-from nn_core.config import TrainConfig
+from cli_helpers import COMMAND, cli, env_for, json_lines, start, train_json
+from measured_run import maps_library, run_measured
+from nn_core.config import DEFAULT_LEARNING_RATES, TrainConfig
 from runs.store import RunStore
 
 QUICK = ("--limit", "1000", "--val-size", "500", "--epochs", "2")
@@ -47,9 +48,37 @@ def test_every_flag_reaches_the_stored_config(tmp_path):
                   "num_classes": 10},
         "train": {"optimizer": "sgd", "momentum": 0.5, "learning_rate": 0.2, "batch_size": 64, "epochs": 1,
                   "schedule": "decay", "decay_rate": 0.9, "l1": True, "l1_lambda": 0.0001, "l2_lambda": 0.001,
-                  "seed": 5},
+                  "seed": 5, "weight_decay": 0.01, "dropout": [], "augment_shift": 0, "augment_rotate": 0.0,
+                  "early_stop": 0},
     }
     assert run.dataset["source"] == {"kind": "data-dir", "path": data_dir}
+
+
+def test_training_option_flags_reach_the_stored_config_and_the_run(tmp_path):
+    lines = train_json(
+        tmp_path, "--hidden-layers", "2", "--optimizer", "adamw", "--weight-decay", "0.05", "--dropout", "0.3,0.1",
+        "--augment", "shift=2,rotate=7.5", "--early-stop", "1", "--limit", "800", "--val-size", "300",
+        "--epochs", "30", "--lr", "0.01", "--schedule", "constant",
+    )
+    summary = lines[-1]
+    with RunStore.open(tmp_path) as store:
+        run = store.get_run(summary["run_id"])
+    train = run.config["train"]
+    assert (train["optimizer"], train["weight_decay"], train["dropout"]) == ("adamw", 0.05, [0.3, 0.1])
+    assert (train["augment_shift"], train["augment_rotate"], train["early_stop"]) == (2, 7.5, 1)
+    # lr 0.01 is far too high for adamw on 800 images: the validation loss turns up and the run stops early.
+    assert summary["status"] == "completed" and summary["epochs"] < 30
+    assert summary["message"].startswith(f"Stopped early after epoch {summary['epochs']} of 30")
+    assert run.message == summary["message"]
+
+
+def test_each_optimizer_gets_its_own_default_learning_rate(tmp_path):
+    for optimizer in ("adam", "nesterov"):
+        summary = train_json(tmp_path, "--optimizer", optimizer, "--limit", "300", "--epochs", "1")[-1]
+        with RunStore.open(tmp_path) as store:
+            lr = store.get_run(summary["run_id"]).config["train"]["learning_rate"]
+        assert lr == DEFAULT_LEARNING_RATES[optimizer]
+    assert DEFAULT_LEARNING_RATES["adam"] != DEFAULT_LEARNING_RATES["nesterov"]
 
 
 def test_presets_and_defaults(tmp_path):
@@ -75,7 +104,17 @@ BAD_INPUT = [
     (["--lr", "-0.5"], "--lr", "'-0.5'"),
     (["--lr", "nan"], "--lr", "'nan'"),
     (["--activation", "softplus"], "--activation", "'softplus'"),
-    (["--optimizer", "adam"], "--optimizer", "'adam'"),
+    (["--optimizer", "rmsprop"], "--optimizer", "'rmsprop'"),
+    (["--dropout", "1"], "--dropout", "'1'"),
+    (["--dropout", "0.1,x"], "--dropout", "'0.1,x'"),
+    (["--hidden-layers", "1", "--dropout", "0.1,0.2"], "--dropout", "one per hidden layer"),
+    (["--hidden-layers", "0", "--dropout", "0.1,0.2"], "--dropout", "[0.1, 0.2]"),
+    (["--augment", "shift=9"], "--augment", "9"),
+    (["--augment", "spin=3"], "--augment", "'spin=3'"),
+    (["--augment", "rotate=90"], "--augment", "90"),
+    (["--early-stop", "3", "--val-size", "0"], "--early-stop", "no validation set"),
+    (["--early-stop", "-1"], "--early-stop", "'-1'"),
+    (["--weight-decay", "-1"], "--weight-decay", "'-1'"),
     (["--hidden-layers", "3"], "--hidden-layers", "3"),
     (["--hidden-sizes", "64,zero"], "--hidden-sizes", "'64,zero'"),
     (["--hidden-sizes", "64,0"], "--hidden-sizes", "'64,0'"),
@@ -91,6 +130,15 @@ BAD_INPUT = [
     (["--seed", "-3"], "--seed", "'-3'"),
     (["--l1-lambda", "x"], "--l1-lambda", "'x'"),
     (["--hidden-layers", "1", "--hidden-sizes", "8"], "--hidden-sizes", "not allowed"),
+    # Not finite, out of range or beyond what SQLite and memory hold (issue 9, items 12 and 13).
+    (["--lr", "inf"], "--lr", "inf"),
+    (["--l1-lambda", "inf"], "--l1-lambda", "inf"),
+    (["--l2-lambda", "inf"], "--l2-lambda", "inf"),
+    (["--decay-rate", "inf"], "--decay-rate", "inf"),
+    (["--decay-rate", "1.5"], "--decay-rate", "1.5"),
+    (["--seed", str(2**63)], "--seed", str(2**63)),
+    (["--hidden-sizes", "99999999999999999999999"], "--hidden-sizes", "99999999999999999999999"),
+    (["--hidden-sizes", "1000000,1000000"], "--hidden-sizes", "of this machine's"),
 ]
 
 
@@ -147,18 +195,39 @@ def test_sigkill_mid_run_leaves_an_interrupted_run_with_its_epochs(tmp_path):
     assert json.loads(listed.stdout)[0]["status"] == "interrupted"
 
 
-def test_ctrl_c_records_the_run_cancelled(tmp_path):
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_ctrl_c_sigterm_and_sighup_record_the_run_cancelled(tmp_path, signum, code):
     proc = start(tmp_path, "train", *LONG)
     _first_epoch_line(proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     summary = json_lines(out)[-1]
     assert summary["status"] == "cancelled" and "cancelled" in err
     with RunStore.open(tmp_path) as store:
         run = store.get_run(summary["run_id"])
     assert run.status == "cancelled" and len(run.epochs) == summary["epochs"] >= 1
     assert run.model_path and os.path.isfile(run.model_path)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_during_start_up_prints_one_line_and_no_traceback(tmp_path, signum):
+    """Issue 9, item 10: a signal while our modules import or the data loads is an interrupt, not a crash.
+
+    Delays count from when NumPy's C core is mapped, i.e. mnist-tui's own imports are under way
+    (before that, Python's own start-up, e.g. `site`, prints its traceback whatever a program does).
+    """
+    env = {**env_for(tmp_path), "PYTHONUNBUFFERED": "1"}
+    for delay in (0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.6):
+        result = run_measured([*COMMAND, "train", *LONG], env, timeout=60, send=(delay, signum),
+                              ready=maps_library("_multiarray_umath"))
+        assert "Traceback" not in result.stderr, (delay, result.stderr)
+        assert result.returncode in (128 + signum, -signum), (delay, result.returncode, result.stderr)
+        if result.returncode > 0:
+            assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
+    with RunStore.open(tmp_path) as store:
+        assert all(run.status == "cancelled" for run in store.list_runs())
 
 
 def test_two_train_processes_at_once_both_complete(tmp_path):

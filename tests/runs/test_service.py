@@ -125,3 +125,17 @@ def test_without_a_store_the_home_store_is_used(mnist_tui_home):
     with RunStore.open() as store:
         assert store.get_run(finished.run_id).status == "completed"
     assert (mnist_tui_home / "models" / f"{finished.run_id}.npz").is_file()
+
+
+def test_a_run_over_the_memory_limit_fails_before_anything_is_allocated_or_recorded(mnist_tui_home):
+    """Issue 9, item 13: the dashboard's child process refuses too, whatever sent the config."""
+    from nn_core.config import ModelConfig
+
+    events = []
+    config = RunConfig(model=ModelConfig(hidden_sizes=(1_000_000, 1_000_000)))
+    finished = execute_run(config, on_event=events.append)
+    assert finished.run_id is None and finished.status == "failed"
+    assert "hidden_sizes" in finished.message and "of this machine's memory" in finished.message
+    assert events == [finished]
+    with RunStore.open() as store:
+        assert store.list_runs() == []

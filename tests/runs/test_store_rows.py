@@ -26,7 +26,7 @@ def store_path(tmp_path):
 @pytest.mark.parametrize("table, column, value, problem", [
     ("runs", "config", "{\"data\": ", "config: not valid JSON"),
     ("runs", "config", "[1, 2]", "config: expected a JSON object, got list"),
-    ("runs", "config", "{\"train\": {\"learning_rate\": -1}}", "config: learning_rate: got -1, expected a number > 0.0"),
+    ("runs", "config", "{\"train\": {\"learning_rate\": -1}}", "config: learning_rate: got -1, expected a finite number > 0.0"),
     ("runs", "dataset", "[]", "dataset: expected a JSON object, got list"),
     ("runs", "final", "{\"test_acc\": \"high\"}", "final test_acc: expected a number, got 'high'"),
     ("runs", "confusion", "[[1, 2], [3, 4]]", "confusion: expected 10 rows of 10 whole numbers >= 0"),

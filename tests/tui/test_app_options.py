@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from app_driver import SIZE, make_app, pilot_test
 from textual.widgets import Button, Input, Select
@@ -114,3 +115,87 @@ def test_options_are_remembered_and_a_damaged_file_is_kept_aside(mnist_tui_home)
     path.write_text(json.dumps({"options": {"train": {"epochs": -1}}}), encoding="utf-8")
     loaded, problem = load_options()
     assert loaded is None and "epochs" in problem
+
+
+@pilot_test
+async def test_values_the_cli_refuses_are_refused_inline_too(mnist_tui_home):
+    """Issue 9, items 12 and 13: the panel and `train` share the config layer's validation."""
+    app = make_app(RunConfig.from_dict({"train": {"schedule": "decay"}}))
+    async with app.run_test(size=SIZE) as pilot:
+        for selector, text, label, expected in [
+            ("#opt-decay_rate", "1.5", "Decay rate", "<= 1.0"),
+            ("#opt-seed", str(2**63), "Seed", "<= 9223372036854775807"),
+        ]:
+            await replace_text(pilot, selector, text)
+            error = str(app.query_one("#options-error").render())
+            assert error.startswith(f"{label}: ") and text in error and expected in error
+            assert app.query_one("#start", Button).disabled
+            await replace_text(pilot, selector, "0.9" if "decay" in selector else "1")
+            assert not app.query_one("#start", Button).disabled
+        await pilot.click("#opt-layers")
+        await pilot.press("down", "down", "enter")  # custom widths
+        await replace_text(pilot, "#opt-hidden_sizes", "1000000,1000000")
+        error = str(app.query_one("#options-error").render())
+        assert error.startswith("Widths: needs about ") and "over the limit of" in error and "% of RAM" in error
+        await pilot.press("f5")  # refused: no run starts
+        await pilot.pause()
+        assert app.query_one("#start", Button).disabled and app.store.list_runs() == []
+
+
+@pilot_test
+async def test_a_hostile_dashboard_json_is_set_aside_and_the_dashboard_starts(mnist_tui_home):
+    """Issue 9, item 6: deep nesting, a FIFO or a huge file never stop the dashboard from starting."""
+    mnist_tui_home.mkdir(parents=True, exist_ok=True)
+    path = mnist_tui_home / "dashboard.json"
+    for make, problem in [
+        (lambda: path.write_text("[" * 30_000 + "]" * 30_000, encoding="utf-8"), "nested too deeply"),
+        (lambda: path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"), "larger than"),
+        (lambda: path.write_text('{"options": [1, 2]}', encoding="utf-8"), "could not read"),
+        (lambda: os.mkfifo(path), "not a regular file"),
+    ]:
+        make()
+        loaded, message = load_options()
+        assert loaded is None and problem in message and str(path) in message
+        assert not path.exists() and os.path.lexists(mnist_tui_home / "dashboard.json.bad")
+        os.unlink(mnist_tui_home / "dashboard.json.bad")
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    initial, _ = load_options()
+    app = make_app(initial)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.train_pane.options.config == RunConfig()
+
+
+@pilot_test
+async def test_training_options_adam_dropout_augment_and_early_stop_by_keys(mnist_tui_home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        lr = app.query_one("#opt-learning_rate", Input)
+        assert lr.value == "0.05" and app.query_one("#opt-weight_decay", Input).disabled
+        await pilot.click("#opt-optimizer")  # opens on "momentum": sgd, momentum, nesterov, adam, adamw
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.query_one("#opt-optimizer", Select).value == "adam"
+        assert lr.value == "0.003"  # the old optimizer's default became the new one's
+        assert app.query_one("#opt-momentum", Input).disabled
+        await replace_text(pilot, "#opt-learning_rate", "0.002")
+        await pilot.click("#opt-optimizer")
+        await pilot.press("down", "enter")  # adamw: a rate the user typed is kept
+        await pilot.pause()
+        assert lr.value == "0.002" and not app.query_one("#opt-weight_decay", Input).disabled
+        await replace_text(pilot, "#opt-dropout", "0.2")
+        await replace_text(pilot, "#opt-augment_shift", "2")
+        await replace_text(pilot, "#opt-augment_rotate", "10")
+        await replace_text(pilot, "#opt-early_stop", "3")
+        train = app.train_pane.options.config.train
+        assert (train.optimizer, train.learning_rate, train.dropout) == ("adamw", 0.002, (0.2,))
+        assert (train.augment_shift, train.augment_rotate, train.early_stop) == (2, 10.0, 3)
+        await replace_text(pilot, "#opt-val_size", "0")
+        error = str(app.query_one("#options-error").render())
+        assert error.startswith("Early stop: 3") and "no validation set" in error
+        assert app.query_one("#start", Button).disabled
+        await replace_text(pilot, "#opt-val_size", "5000")
+        await replace_text(pilot, "#opt-dropout", "0.2,0.2")  # two rates for one hidden layer
+        assert str(app.query_one("#options-error").render()).startswith("Dropout: ")
+        await replace_text(pilot, "#opt-dropout", "1")
+        assert "[0, 1)" in str(app.query_one("#options-error").render())

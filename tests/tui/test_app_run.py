@@ -138,3 +138,15 @@ async def test_a_flood_of_progress_never_drops_an_epoch_row(mnist_tui_home):
             pane.post_message(message_for(EpochDone(1, dict(record, epoch=epoch))))
         await wait_until(pilot, lambda: app.query_one("#metrics", DataTable).row_count == 5, timeout=10)
         assert "epoch 5/5" in str(app.query_one("#run-stats").render())
+
+
+@pilot_test
+async def test_an_early_stopped_run_says_why_it_stopped(mnist_tui_home):
+    config = small_config(limit=800, epochs=30, optimizer="adamw", learning_rate=0.01, schedule="constant",
+                          early_stop=1, dropout=(0.2,), augment_shift=1)
+    app = make_app(config)
+    async with app.run_test(size=SIZE) as pilot:
+        finished = await run_to_end(pilot)
+        assert finished.status == "completed" and finished.final["epochs"] < 30
+        message = str(app.query_one("#run-message").render())
+        assert "test accuracy" in message and f"Stopped early after epoch {finished.final['epochs']} of 30" in message

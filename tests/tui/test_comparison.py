@@ -9,7 +9,9 @@ import pytest
 
 from nn_core.config import ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
-from tui.comparison import MISSING, best_indices, config_diff, confusion_difference, flatten_config, pair_changes
+from tui.comparison import (
+    MISSING, best_indices, config_diff, confusion_difference, flatten_config, pair_changes, with_defaults,
+)
 
 
 def test_flatten_matches_runconfig_flat():
@@ -74,3 +76,16 @@ def test_confusion_difference_refuses_mismatched_shapes():
         confusion_difference(np.zeros((10, 10)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="square"):
         confusion_difference(np.zeros((2, 3)), np.zeros((2, 3)))
+
+
+def test_an_older_run_compares_with_its_missing_options_at_their_defaults():
+    """Runs stored before dropout, augmentation, early stop and weight decay existed trained without them."""
+    old = RunConfig().to_dict()
+    for field in ("weight_decay", "dropout", "augment_shift", "augment_rotate", "early_stop"):
+        del old["train"][field]
+    assert RunConfig.from_dict(old) == RunConfig()
+    new = RunConfig(train=TrainConfig(optimizer="adam", dropout=(0.2,))).to_dict()
+    rows = dict(config_diff([with_defaults(old), with_defaults(new)]))
+    assert rows == {"train.optimizer": ["momentum", "adam"], "train.learning_rate": [0.05, 0.003],
+                    "train.dropout": [(), (0.2,)]}
+    assert with_defaults({"train": {"epochs": "many"}}) == {"train": {"epochs": "many"}}  # damaged: as stored

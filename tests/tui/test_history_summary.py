@@ -25,6 +25,10 @@ def test_architecture_and_options_labels():
     )
     assert options(config.to_dict()) == "sgd lr 0.1 b64 decay L1 0.0001 L2 0.001 normal n=500"
     assert options(RunConfig().to_dict()) == f"momentum lr {TrainConfig().learning_rate:g} b32 cosine"
+    regularised = RunConfig(model=ModelConfig(hidden_sizes=(64, 64)), train=TrainConfig(
+        optimizer="adamw", dropout=(0.3, 0.2), augment_shift=2, augment_rotate=10.0, early_stop=3))
+    assert options(regularised.to_dict()) == "adamw lr 0.003 b32 cosine wd 0.01 dropout 0.3,0.2 aug ±2px ±10° stop@3"
+    assert options(RunConfig(train=TrainConfig(augment_rotate=5.0)).to_dict()).endswith(" aug ±5°")
 
 
 def test_class_names_per_dataset():

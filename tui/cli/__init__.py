@@ -2,7 +2,9 @@
 
 Each subcommand module exposes ``register(subparsers)``; it adds its parser and sets
 ``handler`` to a function ``(args) -> int`` returning the exit code. Nothing here imports
-Textual, so scripts that never open the dashboard start fast.
+Textual, so scripts that never open the dashboard start fast. The command modules (and with them
+NumPy) are imported inside `main` with stop signals deferred, so a Ctrl-C during start-up is an
+interrupt like any other: one line and exit 130, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.cli import data_cmd, predict_cmd, runs_cmd, serve_cmd, study_cmd, train_cmd
-
-COMMAND_MODULES = (data_cmd, train_cmd, study_cmd, runs_cmd, predict_cmd, serve_cmd)
+from tui.cli import signals
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tui.cli import data_cmd, predict_cmd, runs_cmd, serve_cmd, study_cmd, train_cmd
+
     parser = argparse.ArgumentParser(
         prog="mnist-tui",
         description="Design, train and compare small neural networks on MNIST.",
@@ -27,23 +29,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="dashboard: folder holding the four IDX files (overrides every other source)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
+    for module in (data_cmd, train_cmd, study_cmd, runs_cmd, predict_cmd, serve_cmd):
         module.register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        from tui.app import run_dashboard  # Textual is imported only here
-
-        return run_dashboard(data_dir=args.dashboard_data_dir)
     try:
+        with signals.deferred():
+            parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command != "data":  # everything but the data commands uses the home folder
+            from tui.cli.common import EXIT_USAGE, home_problem
+
+            problem = home_problem()
+            if problem:
+                print(f"mnist-tui: error: {problem}", file=sys.stderr)
+                return EXIT_USAGE
+        if args.command is None:
+            from tui.app import run_dashboard  # Textual is imported only here
+
+            return run_dashboard(data_dir=args.dashboard_data_dir)
+        signals.install()
         return args.handler(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        signals.ignore()
+        print(f"mnist-tui: interrupted ({interrupt or 'SIGINT'})", file=sys.stderr)
+        return signals.exit_code(interrupt)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,14 @@ Exit codes: 0 success, 1 the operation failed (data missing, run failed, store d
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from typing import Callable
 
 from rich.console import Console
 
+from runs.paths import DATABASE_NAME, MODELS_FOLDER, home_dir
 from runs.store import RunRecord, RunStore, StoreError, UnknownRunError
 from tui.safe_text import plain
 
@@ -49,6 +52,72 @@ def int_list(text: str) -> tuple[int, ...]:
     if len(values) != len(parts) or any(v < 1 for v in values):
         raise argparse.ArgumentTypeError(f"got {text!r}, expected comma-separated whole numbers >= 1, e.g. 128,64")
     return values
+
+
+def rate_list(text: str) -> tuple[float, ...]:
+    """`0.2` or `0.2,0.1` -> rates in [0, 1), e.g. dropout per hidden layer."""
+    try:
+        values = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        values = (-1.0,)
+    if not values or any(not 0 <= v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected a rate in [0, 1) or one per hidden layer, e.g. 0.2 or 0.3,0.2")
+    return values
+
+
+AUGMENT_KEYS = {"shift": int, "rotate": float}
+
+
+def augment_spec(text: str) -> dict[str, float]:
+    """`shift=2,rotate=10` -> {'shift': 2, 'rotate': 10.0}; `none` -> {}."""
+    if text.strip() == "none":
+        return {}
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        try:
+            if not sep or key not in AUGMENT_KEYS or key in out:
+                raise ValueError
+            out[key] = AUGMENT_KEYS[key](value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"got {text!r}, expected shift=PIXELS and/or rotate=DEGREES, e.g. shift=2,rotate=10 (or none)") from None
+    return out
+
+
+def home_problem() -> str | None:
+    """Why the home folder's path cannot hold the store and its models (too long for the OS), or None.
+
+    Checked before anything opens the store, so an absurd $MNIST_TUI_HOME is one clear line, not
+    an ENAMETOOLONG traceback from deep inside SQLite or pathlib.
+    """
+    home = home_dir()
+    variable = next((v for v in ("MNIST_TUI_HOME", "XDG_DATA_HOME") if os.environ.get(v)), "the home folder")
+    # The longest paths the store makes: the database's -journal/-wal files and model temporaries.
+    for path in (home / (DATABASE_NAME + "-journal"), home / MODELS_FOLDER / ".9999999999.npz.xxxxxxxx.tmp"):
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            if error.errno != errno.ENAMETOOLONG:
+                continue  # permissions and the like are the store's to report
+            shown = str(home) if len(str(home)) <= 80 else str(home)[:60] + f"... ({len(str(home))} characters)"
+            longest = max((len(part) for part in home.parts), default=0)
+            return (f"{variable}: the path {shown} is too long for this system (longest name in it: {longest} "
+                    f"characters; expected at most {_limit('PC_NAME_MAX', 255)} per name and "
+                    f"{_limit('PC_PATH_MAX', 4096)} in all)")
+        except ValueError as error:
+            return f"{variable}: {error}"
+    return None
+
+
+def _limit(name: str, default: int) -> int:
+    try:
+        return os.pathconf("/", name)
+    except (OSError, ValueError):
+        return default
 
 
 def usage_error(command: str, message: str) -> int:

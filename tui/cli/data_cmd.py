@@ -73,7 +73,7 @@ def _verify(args: argparse.Namespace) -> int:
     for role, path in source.files.items():
         expected = spec.sha256[spec.files[role]]
         try:
-            decode_verified(path, spec.file_kind(role), expected)
+            decode_verified(path, spec.file_kind(role), expected, spec.content_size(role))
         except DataError as e:
             bad.append(path.name)
             print(plain(f"BAD   {path.name}: {str(e).replace(f'{path}: ', '')}"))

@@ -48,12 +48,14 @@ def run(args: argparse.Namespace) -> int:
         return common.failure("predict", f"run {record.id} has no saved model (status {record.status})")
 
     from data.errors import DataError
+    from data.idx import NUM_CLASSES
     from data.loader import load_dataset
+    from data.registry import IMAGE_PIXELS
     from data.splits import Normalization
     from nn_core.model_io import ModelFileError, load_model
 
     try:
-        saved = load_model(record.model_path)
+        saved = load_model(record.model_path, input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES)
     except (ModelFileError, OSError) as error:
         return common.failure("predict", f"cannot load the model of run {record.id}: {error}")
     data_dir = args.data_dir or record.config.get("data", {}).get("data_dir")

@@ -14,7 +14,7 @@ from rich.text import Text
 from runs.export import FORMATS, export_text, write_atomically
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
-from tui.comparison import MISSING, best_indices, config_diff
+from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import assemble, plain, safe_text
 
@@ -239,8 +239,8 @@ def compare_runs(args: argparse.Namespace) -> int:
         if len(runs) < 2:
             return common.usage_error("runs compare", "argument ID: give at least two different run ids")
         console = common.stdout_console()
-        differing = {name for name, _ in config_diff([r.config for r in runs])}
-        rows = config_diff([r.config for r in runs], only_differing=not args.all)
+        differing = {name for name, _ in config_diff([with_defaults(r.config) for r in runs])}
+        rows = config_diff([with_defaults(r.config) for r in runs], only_differing=not args.all)
         settings = Table(title="settings" + ("" if args.all else " that differ (--all shows every one)"))
         settings.add_column("setting")
         for run in runs:

@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nn_core.config import ConfigError
+from runs.dask_executor import DaskNotInstalledError, DaskSpecError, make_executor
 from runs.events import EpochDone, RunFinished, RunStarted
 from runs.store import RunStore, StoreError
 from runs.local_executor import LocalPoolExecutor, default_workers
@@ -38,7 +39,7 @@ from runs.study_runner import StudyEvent, StudyOutcome, pending_trials, run_stud
 from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
-from tui.cli import common, study_options, train_cmd
+from tui.cli import common, signals, study_options, train_cmd
 from tui.safe_text import plain
 
 ASK_ABOVE = 500
@@ -121,16 +122,9 @@ def _duration(seconds: float | None) -> str:
 
 
 def _executor(args: argparse.Namespace) -> Any:
-    """The executor the flags ask for; ExecutorError (exit 1, nothing recorded) when it cannot start."""
+    """The executor the flags ask for; raises runs.dask_executor's errors or ExecutorError with a user message."""
     if args.dask:
-        try:
-            from runs.dask_executor import DaskExecutor
-        except ModuleNotFoundError as error:
-            if error.name == "runs.dask_executor":
-                raise ExecutorError("--dask: this installation has no Dask executor") from None
-            raise ExecutorError(f"--dask needs the Dask extra (missing module {error.name}); "
-                                "install it with: pip install -e '.[dask]'") from None
-        return DaskExecutor(args.dask)
+        return make_executor(args.dask, workers=args.workers)
     return LocalPoolExecutor(args.workers)
 
 
@@ -198,24 +192,28 @@ def resume_command(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials: list, existing: StudyRecord | None) -> int:
     command = "study run" if existing is None or getattr(args, "study_command", "") == "run" else "study resume"
     if trials:
-        error = _check_data(trials[0].config) if not args.dask else None
+        error = _check_data(trials[0].config)  # with --dask too: the client loads and scatters the data
         if error:
             return common.failure(command, error)
     try:
         executor = _executor(args)
-    except ExecutorError as error:
+    except (DaskSpecError, DaskNotInstalledError) as error:  # bad usage: exit 2
+        return common.usage_error(command, str(error))
+    except ExecutorError as error:  # e.g. a scheduler that cannot be reached: exit 1, nothing recorded
         return common.failure(command, str(error))
     view = JsonView() if args.json else LineView()
     cancel = threading.Event()
+    received: list[int] = []
     try:
         study_id = existing.id if existing is not None else create_study(store, spec, len(trials))
         left = pending_trials(store, study_id, trials)[0] if existing is not None else trials
         view.start(study_id, spec, trials, left, executor.workers)
-        with train_cmd.ctrl_c_cancels(cancel):
+        with train_cmd.stop_signals_cancel(cancel, received):
             outcome = run_study(store, study_id, executor, on_event=view.on_event, cancel=cancel)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        signals.ignore()
         print("aborted; `mnist-tui study resume` reruns the unfinished trials", file=sys.stderr)
-        return common.EXIT_INTERRUPTED
+        return signals.exit_code(interrupt)
     except StoreError as error:
         return common.failure(command, str(error))
     except Exception as error:  # noqa: BLE001 - recorded as the study's failure by run_study; shown, not a traceback
@@ -226,7 +224,7 @@ def _execute(args: argparse.Namespace, store: RunStore, spec: StudySpec, trials:
     study = get_study(store, outcome.study_id)
     view.finish(outcome, summarize(study, study_runs(store, study.id), trials))
     if outcome.status == "cancelled":
-        return common.EXIT_INTERRUPTED
+        return 128 + received[0] if received else common.EXIT_INTERRUPTED
     if outcome.status != "completed":
         print(f"mnist-tui {command}: study {study.id} {outcome.status}: {plain(outcome.message)}", file=sys.stderr)
         return common.EXIT_FAILED

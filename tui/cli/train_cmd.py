@@ -2,8 +2,8 @@
 
 People get a progress bar and a table that grows by one row per epoch; `--json` prints one JSON
 object per line instead (each epoch, then a summary with the stored run id). The first Ctrl-C
-stops between batches and records the run `cancelled` with its finished epochs; a second one
-aborts at once.
+(or SIGTERM, SIGHUP) stops between batches and records the run `cancelled` with its finished
+epochs, exiting 130 (143, 129); a second one aborts at once.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
-from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig
+from nn_core.config import (
+    ACTIVATIONS, DEFAULT_LEARNING_RATES, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig,
+)
+from runs.config import DATASETS, NORMALIZATIONS, DataConfig, RunConfig, check_memory
 from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
-from tui.cli import common
+from tui.cli import common, signals
 
 FLAG_FOR_FIELD = {
     "hidden_sizes": "--hidden-sizes", "activation": "--activation", "init": "--init",
@@ -34,6 +36,8 @@ FLAG_FOR_FIELD = {
     "decay_rate": "--decay-rate", "l1": "--l1", "l1_lambda": "--l1-lambda", "l2_lambda": "--l2-lambda",
     "seed": "--seed", "dataset": "--dataset", "normalization": "--normalization",
     "val_size": "--val-size", "limit": "--limit", "data_dir": "--data-dir",
+    "weight_decay": "--weight-decay", "dropout": "--dropout", "augment_shift": "--augment",
+    "augment_rotate": "--augment", "early_stop": "--early-stop",
 }
 EPOCH_FIELDS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds")
 EXIT_FOR_STATUS = {"completed": common.EXIT_OK, "cancelled": common.EXIT_INTERRUPTED}
@@ -69,9 +73,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     opt = parser.add_argument_group("training")
     opt.add_argument("--optimizer", choices=OPTIMIZERS, default=t.optimizer, help=f"(default {t.optimizer})")
     opt.add_argument("--momentum", type=common.non_negative_float, default=t.momentum,
-                     help=f"momentum coefficient (default {t.momentum})")
-    opt.add_argument("--lr", type=common.positive_float, default=t.learning_rate,
-                     help=f"learning rate (default {t.learning_rate})")
+                     help=f"momentum coefficient of momentum and nesterov (default {t.momentum})")
+    lrs = ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LEARNING_RATES.items())
+    opt.add_argument("--lr", type=common.positive_float, default=None,
+                     help=f"learning rate (default per optimizer: {lrs})")
+    opt.add_argument("--weight-decay", type=common.non_negative_float, default=t.weight_decay,
+                     help=f"adamw's decoupled weight decay per step (default {t.weight_decay})")
     opt.add_argument("--schedule", choices=SCHEDULES, default=None,
                      help=f"learning-rate schedule (default {t.schedule})")
     opt.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
@@ -88,6 +95,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     opt.add_argument("--l2-lambda", type=common.non_negative_float, default=t.l2_lambda,
                      help=f"L2 penalty 0.5*lambda*sum W^2 (default {t.l2_lambda})")
     opt.add_argument("--seed", type=common.non_negative_int, default=t.seed, help=f"(default {t.seed})")
+    opt.add_argument("--dropout", type=common.rate_list, default=t.dropout, metavar="P[,P2]",
+                     help="dropout rate of the hidden units while training, one for every hidden layer or one "
+                     "per layer (default none)")
+    opt.add_argument("--augment", type=common.augment_spec, default={}, metavar="shift=N,rotate=DEG",
+                     help="shift training images by up to N pixels and rotate them by up to DEG degrees, drawn "
+                     "afresh each epoch (default none)")
+    opt.add_argument("--early-stop", type=common.non_negative_int, default=t.early_stop, metavar="PATIENCE",
+                     help="stop when the validation loss has not improved for PATIENCE epochs (default 0: off)")
 
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", choices=DATASETS, default=d.dataset, help=f"(default {d.dataset})")
@@ -123,30 +138,38 @@ def build_config(args: argparse.Namespace) -> RunConfig:
             optimizer=args.optimizer, momentum=args.momentum, learning_rate=args.lr, batch_size=args.batch_size,
             epochs=args.epochs, schedule=schedule or TrainConfig().schedule, decay_rate=args.decay_rate,
             l1=args.l1, l1_lambda=args.l1_lambda, l2_lambda=args.l2_lambda, seed=args.seed,
+            weight_decay=args.weight_decay, dropout=args.dropout, augment_shift=args.augment.get("shift", 0),
+            augment_rotate=args.augment.get("rotate", 0.0), early_stop=args.early_stop,
         ),
     )
 
 
 @contextmanager
-def ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
-    """First SIGINT sets `cancel` (a clean stop between batches); a second one raises KeyboardInterrupt."""
+def stop_signals_cancel(cancel: threading.Event, received: list[int]) -> Iterator[None]:
+    """The first SIGINT, SIGTERM or SIGHUP sets `cancel` (a clean stop between batches, the run
+    recorded `cancelled` with its finished epochs) and is appended to `received`; a second one
+    raises (signals.Terminated, a KeyboardInterrupt) to abort at once."""
 
     def handler(signum: int, frame: Any) -> None:
         if cancel.is_set():
-            raise KeyboardInterrupt
+            raise signals.Terminated(signum)
+        received.append(signum)
         cancel.set()
-        print("cancelling after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"{what}: cancelling after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in signals.STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
+        check_memory(config)
     except ConfigError as error:
         flag = FLAG_FOR_FIELD.get(error.field, error.field)
         return common.usage_error("train", f"argument {flag}: got {error.value!r}, expected {error.expected}")
@@ -155,18 +178,21 @@ def run(args: argparse.Namespace) -> int:
         return store
     from runs.service import execute_run  # the engine is imported only when training
 
-    cancel = threading.Event()
+    cancel, received = threading.Event(), []
     view = JsonView() if args.json else TableView(config)
     started = time.perf_counter()
     try:
-        with store, ctrl_c_cancels(cancel), view:
+        with store, stop_signals_cancel(cancel, received), view:
             finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        signals.ignore()
         print("aborted", file=sys.stderr)
-        return common.EXIT_INTERRUPTED
+        return signals.exit_code(interrupt)
     view.summary(finished, time.perf_counter() - started)
     if finished.status != "completed":
         common.failure("train", f"run {finished.status}: {finished.message}")
+    if finished.status == "cancelled" and received:
+        return 128 + received[0]
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
 
 
@@ -270,3 +296,5 @@ class TableView:
             f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
+        if finished.status == "completed" and finished.message:
+            self.console.print(finished.message, markup=False)

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from runs.store import RunRecord, RunStore, StoreError
-from tui.comparison import MISSING, best_indices, config_diff
+from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import class_names, summarize
 from tui.safe_text import plain, safe_text
 from tui.widgets.confusion_difference import ConfusionDifference
@@ -151,8 +151,8 @@ class CompareScreen(Screen):
     def _fill_config(self) -> None:
         table = self.query_one("#compare-config", DataTable)
         table.clear(columns=True)
-        rows = config_diff([r.config for r in self.runs], only_differing=not self.show_all)
-        differing = {name for name, _ in config_diff([r.config for r in self.runs])}
+        rows = config_diff([with_defaults(r.config) for r in self.runs], only_differing=not self.show_all)
+        differing = {name for name, _ in config_diff([with_defaults(r.config) for r in self.runs])}
         table.add_columns("setting", *(f"run {r.id}" for r in self.runs))
         for name, values in rows:
             style = "bold yellow" if name in differing else ""

@@ -13,7 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from data.idx import NUM_CLASSES
 from data.loader import load_dataset
+from data.registry import IMAGE_PIXELS
 from data.splits import Normalization
 from nn_core.model_io import load_model
 from runs.store import RunRecord, RunStore, StoreError
@@ -52,7 +54,7 @@ class Predictions:
 
 def compute_predictions(model_path: str, dataset: str, data_dir: str | None) -> Predictions:
     """Load the saved model and the test set, normalise as at training time, predict every image."""
-    saved = load_model(Path(model_path))
+    saved = load_model(Path(model_path), input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES)
     data = load_dataset(dataset, data_dir, download=False)
     norm = Normalization.from_dict(saved.normalization) if saved.normalization else Normalization.simple()
     probabilities = saved.model.predict_proba(norm.apply(data.test_images))

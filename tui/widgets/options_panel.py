@@ -15,8 +15,10 @@ from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from nn_core.config import ACTIVATIONS, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig
-from runs.config import DataConfig, RunConfig
+from nn_core.config import (
+    ACTIVATIONS, DEFAULT_LEARNING_RATES, INITS, OPTIMIZERS, PRESET_HIDDEN, SCHEDULES, ConfigError, ModelConfig, TrainConfig,
+)
+from runs.config import DataConfig, MemoryLimitError, RunConfig, check_memory
 from tui.safe_text import safe_text
 
 CUSTOM = "custom"
@@ -41,6 +43,12 @@ def parse_float(field: str, text: str) -> float:
 
 def parse_limit(field: str, text: str) -> int | None:
     return None if not text.strip() else parse_int(field, text)
+
+
+def parse_rates(field: str, text: str) -> tuple[float, ...]:
+    """'0.2' or '0.3,0.2' -> rates; empty means none (checked against [0, 1) by TrainConfig)."""
+    parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
+    return tuple(parse_float(field, p) for p in parts)
 
 
 def parse_widths(field: str, text: str) -> tuple[int, ...]:
@@ -103,9 +111,10 @@ OPTIONS = {
         Option("hidden_sizes", "Widths", "Units per hidden layer, comma separated, e.g. 128,64 (only for custom)."),
         Option("activation", "Activation", "Non-linearity of hidden units: relu trains fastest; sigmoid/tanh saturate."),
         Option("init", "Init", "Initial weights: xavier scales by layer size; gaussian uses a fixed small spread."),
-        Option("optimizer", "Optimizer", "sgd steps down the gradient; momentum keeps a running direction (faster)."),
-        Option("momentum", "Momentum", "Share of the previous step kept by the momentum optimizer, in [0, 1)."),
-        Option("learning_rate", "Learning rate", "Step size: too high diverges, too low learns slowly (try 0.01-0.1)."),
+        Option("optimizer", "Optimizer", "sgd; momentum/nesterov add a running direction; adam/adamw adapt per-weight steps."),
+        Option("momentum", "Momentum", "Share of the previous step kept by momentum and nesterov, in [0, 1)."),
+        Option("weight_decay", "Weight decay", "adamw only: each step shrinks weights by lr x this (0.01 = PyTorch's)."),
+        Option("learning_rate", "Learning rate", "Step size; too high diverges. Default 0.05, or 0.003 with adam/adamw."),
         Option("schedule", "LR schedule", "constant; decay multiplies the rate each epoch; cosine anneals it to zero."),
         Option("decay_rate", "Decay rate", "Per-epoch factor of the decay schedule, e.g. 0.98."),
         Option("epochs", "Epochs", "Passes over the training set."),
@@ -113,6 +122,10 @@ OPTIONS = {
         Option("l1", "L1", "L1 penalty on weights: pushes many weights to exactly zero (sparser network)."),
         Option("l1_lambda", "L1 lambda", "Strength of the L1 penalty (used when L1 is on), e.g. 1e-5."),
         Option("l2_lambda", "L2 lambda", "Strength of the L2 penalty (weight decay): 0 = off, e.g. 1e-4."),
+        Option("dropout", "Dropout", "Hidden units dropped per training step: 0.2, or 0.3,0.2 per layer (empty = none)."),
+        Option("augment_shift", "Aug. shift", "Training images moved by up to N pixels each way, anew each epoch (0 = off)."),
+        Option("augment_rotate", "Aug. rotate", "Training images turned by up to N degrees each way (0 = off)."),
+        Option("early_stop", "Early stop", "Stop after N epochs without a lower validation loss (0 = off)."),
         Option("seed", "Seed", "Random seed for initial weights, shuffling and the validation split."),
     )
 }
@@ -123,12 +136,17 @@ INPUT_PARSERS: dict[str, Callable[[str, str], Any]] = {
     "val_size": parse_int,
     "hidden_sizes": parse_widths,
     "momentum": parse_float,
+    "weight_decay": parse_float,
     "learning_rate": parse_float,
     "decay_rate": parse_float,
     "epochs": parse_int,
     "batch_size": parse_int,
     "l1_lambda": parse_float,
     "l2_lambda": parse_float,
+    "dropout": parse_rates,
+    "augment_shift": parse_int,
+    "augment_rotate": parse_float,
+    "early_stop": parse_int,
     "seed": parse_int,
 }
 SELECT_CHOICES: dict[str, list[tuple[str, str]]] = {
@@ -204,7 +222,7 @@ class OptionsPanel(Widget):
                 compact=True,
                 id=f"opt-{field}",
                 validators=[FieldValidator(field, INPUT_PARSERS[field])],
-                placeholder="all" if field == "limit" else "",
+                placeholder={"limit": "all", "dropout": "none"}.get(field, ""),
             )
         widget.tooltip = option.help
         return widget
@@ -215,6 +233,7 @@ class OptionsPanel(Widget):
         # Watchers, not the controls' Changed messages: they run while the key or the focus move
         # is handled, so the error and help lines are drawn in the same frame as the key's echo
         # (a message reaches the panel after that frame, and the next frame comes 17-33 ms later).
+        self.watch(self._controls["optimizer"], "value", self._optimizer_changed, init=False)
         for control in self._controls.values():
             self.watch(control, "value", self._value_changed, init=False)
         self.watch(self.screen, "focused", self._focus_moved)
@@ -234,6 +253,7 @@ class OptionsPanel(Widget):
             self._set("init", model.init)
             self._set("optimizer", train.optimizer)
             self._set("momentum", _number_text(train.momentum))
+            self._set("weight_decay", _number_text(train.weight_decay))
             self._set("learning_rate", _number_text(train.learning_rate))
             self._set("schedule", train.schedule)
             self._set("decay_rate", _number_text(train.decay_rate))
@@ -242,6 +262,10 @@ class OptionsPanel(Widget):
             self._set("l1", train.l1)
             self._set("l1_lambda", _number_text(train.l1_lambda))
             self._set("l2_lambda", _number_text(train.l2_lambda))
+            self._set("dropout", ",".join(map(_number_text, train.dropout)))
+            self._set("augment_shift", str(train.augment_shift))
+            self._set("augment_rotate", _number_text(train.augment_rotate))
+            self._set("early_stop", str(train.early_stop))
             self._set("seed", str(train.seed))
         self.revalidate()
 
@@ -286,10 +310,17 @@ class OptionsPanel(Widget):
             l1_lambda=values["l1_lambda"],
             l2_lambda=values["l2_lambda"],
             seed=values["seed"],
+            weight_decay=values["weight_decay"],
+            dropout=values["dropout"],
+            augment_shift=values["augment_shift"],
+            augment_rotate=values["augment_rotate"],
+            early_stop=values["early_stop"],
         )
         if data.limit is not None and data.limit > 60000 - data.val_size:
             raise ConfigError("limit", data.limit, f"at most {60000 - data.val_size} (60,000 minus the validation images)")
-        return RunConfig(data=data, model=model, train=train)
+        config = RunConfig(data=data, model=model, train=train)
+        check_memory(config)
+        return config
 
     def revalidate(self) -> None:
         """Rebuild the config, show the first problem inline and tell the parent."""
@@ -299,7 +330,10 @@ class OptionsPanel(Widget):
             config = self.build_config()
         except ConfigError as error:
             invalid = error.field if error.field in OPTIONS else "hidden_sizes"
-            self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
+            if isinstance(error, MemoryLimitError):  # the value is fine, the machine is too small
+                self.error = f"{OPTIONS[invalid].label}: {error.summary}"
+            else:
+                self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
             config = None
         else:
             self.error = None
@@ -317,12 +351,25 @@ class OptionsPanel(Widget):
         if layers != CUSTOM:
             with self._setting():
                 widths.value = ",".join(map(str, PRESET_HIDDEN[int(layers)]))
-        self._controls["momentum"].disabled = self._value("optimizer") != "momentum"
+        self._controls["momentum"].disabled = self._value("optimizer") not in ("momentum", "nesterov")
+        self._controls["weight_decay"].disabled = self._value("optimizer") != "adamw"
         self._controls["decay_rate"].disabled = self._value("schedule") != "decay"
         self._controls["l1_lambda"].disabled = not self._value("l1")
         l1_state = self.query_one("#l1-state", Label)
         if str(l1_state.content) != (state := "on" if self._value("l1") else "off"):
             l1_state.update(state)  # only on a change: an update asks for a layout pass
+
+    def _optimizer_changed(self, old: str, new: str) -> None:
+        """A learning rate still at the old optimizer's default becomes the new one's (0.05 would wreck Adam)."""
+        if self._quiet:
+            return
+        try:
+            lr = parse_float("learning_rate", self._value("learning_rate"))
+        except ConfigError:
+            return
+        if lr == DEFAULT_LEARNING_RATES.get(old) and lr != DEFAULT_LEARNING_RATES[new]:
+            with self._setting():
+                self._set("learning_rate", _number_text(DEFAULT_LEARNING_RATES[new]))
 
     def _value_changed(self) -> None:
         if not self._quiet:

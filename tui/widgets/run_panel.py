@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -157,7 +158,8 @@ class RunPanel(Widget):
             if self._started_at is not None:
                 details.append(f"took {format_duration(self._clock() - self._started_at)}")
             details.append("confusion matrix: F3")
-            self._show("completed", f"Completed run #{event.run_id}", "  ·  ".join(details))
+            stopped = f"\n{event.message}" if event.message else ""  # why it stopped early, if it did
+            self._show("completed", f"Completed run #{event.run_id}", "  ·  ".join(details) + stopped)
             self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=1)
         else:
             run = f" run #{event.run_id}" if event.run_id is not None else ""
