@@ -16,7 +16,7 @@ from tui.cli import signals
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tui.cli import data_cmd, predict_cmd, runs_cmd, study_cmd, train_cmd
+    from tui.cli import data_cmd, predict_cmd, runs_cmd, serve_cmd, study_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="mnist-tui",
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="dashboard: folder holding the four IDX files (overrides every other source)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (data_cmd, train_cmd, study_cmd, runs_cmd, predict_cmd):
+    for module in (data_cmd, train_cmd, study_cmd, runs_cmd, predict_cmd, serve_cmd):
         module.register(sub)
     return parser
 

@@ -1,4 +1,4 @@
-"""`mnist-tui runs list|show|compare|export|delete`: read, compare, export and prune the run history."""
+"""`mnist-tui runs list|show|compare|export|report|delete`: read, compare, export, report and prune the run history."""
 
 from __future__ import annotations
 
@@ -48,6 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=FORMATS, default="csv")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     export.set_defaults(handler=export_run)
+
+    report = actions.add_parser("report", help="one self-contained HTML page with tables and plots of runs")
+    report.add_argument("run_ids", type=common.positive_int, nargs="+", metavar="ID")
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
+    report.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
+    report.set_defaults(handler=report_runs)
 
     delete = actions.add_parser("delete", help="delete a run and its model file")
     delete.add_argument("run_id", type=common.positive_int, metavar="ID")
@@ -292,6 +299,38 @@ def export_run(args: argparse.Namespace) -> int:
         except OSError as error:
             return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
         print(plain(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}"), file=sys.stderr)
+        return common.EXIT_OK
+
+    return _with_store(args, action)
+
+
+# -------------------------------------------------------------------- report
+def report_runs(args: argparse.Namespace) -> int:
+    from runs.report.output import ReportExistsError, write_report
+    from runs.report.runs_report import runs_report
+
+    target = Path(args.output)
+    if target.is_dir():
+        return common.usage_error("runs report", f"argument -o: {target} is a folder; give a file name")
+    if target.exists() and not args.force:
+        return common.usage_error("runs report", f"argument -o: {target} already exists; use --force to replace it")
+
+    def action(store: RunStore) -> int:
+        runs = []
+        for run_id in dict.fromkeys(args.run_ids):
+            run = _load(store, run_id)
+            if isinstance(run, int):
+                return run
+            runs.append(run)
+        text = runs_report(runs, store.models_dir, args.data_dir)
+        try:
+            write_report(target, text, force=args.force)
+        except ReportExistsError as error:
+            return common.usage_error("runs report", f"argument -o: {error}")
+        except OSError as error:
+            return common.failure("runs report", f"cannot write {target}: {error.strerror or error}")
+        print(f"wrote the report of run{'s' if len(runs) > 1 else ''} {', '.join(str(r.id) for r in runs)} "
+              f"to {target}", file=sys.stderr)
         return common.EXIT_OK
 
     return _with_store(args, action)

@@ -1,4 +1,4 @@
-"""`mnist-tui study run|resume|list|show`: many runs answering one question, the winner chosen on validation.
+"""`mnist-tui study run|resume|list|show|report`: many runs answering one question, the winner chosen on validation.
 
 `study run` builds the study from `train` flags (what stays fixed), `--vary`, `--seeds`, `--random`,
 `--spec FILE` and `--preset` (tui.cli.study_options), prints the number of trials and an estimated
@@ -89,6 +89,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("study_id", type=common.positive_int, metavar="ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=show_command)
+
+    report = actions.add_parser("report", help="a study as one self-contained HTML page with tables and plots")
+    report.add_argument("study_id", type=common.positive_int, metavar="ID")
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
+    report.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
+    report.set_defaults(handler=report_command)
 
 
 def _add_execution(parser: argparse.ArgumentParser) -> None:
@@ -411,6 +418,39 @@ def show_command(args: argparse.Namespace) -> int:
             console.print(Text(f"message: {plain(study.message)}"))
         show_results(console, results, f"leaderboard of study {study.id}")
         return common.EXIT_OK
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from runs.report.output import ReportExistsError, write_report
+    from runs.report.study_report import study_report
+
+    target = Path(args.output)
+    if target.is_dir():
+        return common.usage_error("study report", f"argument -o: {target} is a folder; give a file name")
+    if target.exists() and not args.force:
+        return common.usage_error("study report", f"argument -o: {target} already exists; use --force to replace it")
+    store = _open("report")
+    if isinstance(store, int):
+        return store
+    with store:
+        study = _load_study(store, args.study_id, "report")
+        if isinstance(study, int):
+            return study
+        try:
+            runs = study_runs(store, study.id)
+            page = study_report(study, summarize(study, runs), runs, store.models_dir, args.data_dir)
+        except StoreError as error:
+            return common.failure("study report", plain(error))
+    try:
+        write_report(target, page, force=args.force)
+    except ReportExistsError as error:
+        return common.usage_error("study report", f"argument -o: {error}")
+    except OSError as error:
+        return common.failure("study report", f"cannot write {target}: {error.strerror or error}")
+    print(f"wrote the report of study {study.id} to {target}", file=sys.stderr)
+    return common.EXIT_OK
 
 
 def _study_dict(study: StudyRecord) -> dict[str, Any]:

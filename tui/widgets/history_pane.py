@@ -145,6 +145,7 @@ class HistoryPane(Vertical):
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
+        Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False),
         Binding("slash", "focus_filter", "Filter", show=False),
@@ -447,11 +448,38 @@ class HistoryPane(Vertical):
             return
         self.notify(plain(f"Exported run {run_id} to {path}."), markup=False)
 
+    def action_report(self) -> None:
+        ids = sorted(self.marked) or ([] if self.current_run_id() is None else [self.current_run_id()])
+        if not ids:
+            self.notify("No run to report.", severity="warning")
+            return
+        self.notify(f"Writing the report of run{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}…")
+        self._write_report(ids)
 
-def _free_name(folder: Path, stem: str) -> Path:
-    """`folder/stem.csv`, or with -2, -3... appended so no existing file is overwritten."""
-    candidate, n = folder / f"{stem}.csv", 1
+    @work(thread=True, exclusive=True, group="history-report")
+    def _write_report(self, ids: list[int]) -> None:
+        """The same page as `mnist-tui runs report`, into a new file in the current folder (never over one)."""
+        from runs.report.output import write_report
+        from runs.report.runs_report import runs_report
+
+        label = "-".join(map(str, ids)) if len(ids) <= 6 else f"{len(ids)}-runs"  # a file name has a length limit
+        path = _free_name(Path.cwd(), f"mnist-tui-report-{label}", ".html")
+        try:
+            page = runs_report([self.store.usable_run(i) for i in ids], self.store.models_dir)
+            write_report(path, page)
+        except (StoreError, OSError) as error:
+            self.app.call_from_thread(self.notify, str(error), title="Report failed", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Wrote the report to {path}.", timeout=8)
+        if self.app.is_web:  # served to a browser: the file is on the server, so open a copy in a new tab
+            self.app.call_from_thread(self.app.deliver_text, path, save_filename=path.name, open_method="browser",
+                                      mime_type="text/html")
+
+
+def _free_name(folder: Path, stem: str, suffix: str = ".csv") -> Path:
+    """`folder/stem.csv` (or another suffix), with -2, -3... appended so no existing file is overwritten."""
+    candidate, n = folder / f"{stem}{suffix}", 1
     while candidate.exists():
         n += 1
-        candidate = folder / f"{stem}-{n}.csv"
+        candidate = folder / f"{stem}-{n}{suffix}"
     return candidate
