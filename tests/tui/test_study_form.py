@@ -53,7 +53,7 @@ def test_widths_alternatives_are_separated_by_slashes_as_on_the_command_line():
 @pytest.mark.parametrize(
     ("field", "text", "bad"),
     [
-        ("optimizer", "sgd,adam", "adam"),
+        ("optimizer", "sgd,adagrad", "adagrad"),
         ("layers", "0,3", "3"),
         ("learning_rate", "0.1,fast", "fast"),
         ("batch_size", "32,32", "32"),
