@@ -61,6 +61,18 @@ class SGD:
     def state(self) -> list[np.ndarray]:
         return []
 
+    per_layer = 0
+    """How many state arrays (each of its layer's shape) the optimizer keeps per layer."""
+
+    def scalars(self) -> dict[str, float]:
+        """The state that is not an array (a checkpoint stores it as JSON)."""
+        return {}
+
+    def restore(self, scalars: dict[str, float], arrays: list[np.ndarray]) -> None:
+        """Continue from a checkpoint: `scalars()` and `state()` as they were (arrays are copied)."""
+        if arrays:
+            raise ValueError(f"{self.name} keeps no state arrays, got {len(arrays)}")
+
 
 class Momentum(SGD):
     """Heavy-ball momentum in Sutskever et al. (2013)'s form: u <- beta * u + lr * g;  W <- W - u.
@@ -71,10 +83,14 @@ class Momentum(SGD):
     """
 
     name = "momentum"
+    per_layer = 1
 
     def __init__(self, beta: float = 0.9) -> None:
         self.beta = beta
         self.velocity: dict[int, np.ndarray] = {}
+
+    def restore(self, scalars: dict[str, float], arrays: list[np.ndarray]) -> None:
+        self.velocity = {i: np.array(a) for i, a in enumerate(arrays)}
 
     def accumulate_into(self, index: int, param: np.ndarray, grad: np.ndarray) -> tuple[np.ndarray, float]:
         """The step is added to the decayed velocity: A = u, beta = momentum."""
@@ -96,12 +112,20 @@ class Nesterov(SGD):
     """
 
     name = "nesterov"
+    per_layer = 1
 
     def __init__(self, beta: float = 0.9) -> None:
         self.beta = beta
         self.velocity: dict[int, np.ndarray] = {}
         self._lr: float | None = None
         self._rescale = 1.0
+
+    def scalars(self) -> dict[str, float]:
+        return {"lr": self._lr} if self._lr is not None else {}
+
+    def restore(self, scalars: dict[str, float], arrays: list[np.ndarray]) -> None:
+        self.velocity = {i: np.array(a) for i, a in enumerate(arrays)}
+        self._lr = scalars.get("lr")
 
     def begin_step(self, lr: float) -> float:
         self._rescale = lr / self._lr if self._lr else 1.0
@@ -133,6 +157,7 @@ class Adam(SGD):
     """
 
     name = "adam"
+    per_layer = 2
 
     def __init__(self, weight_decay: float = 0.0, beta1: float = ADAM_BETA1, beta2: float = ADAM_BETA2,
                  eps: float = ADAM_EPS) -> None:
@@ -171,6 +196,14 @@ class Adam(SGD):
 
     def state(self) -> list[np.ndarray]:
         return [a for i in sorted(self.moments) for a in self.moments[i][:2]]
+
+    def scalars(self) -> dict[str, float]:
+        return {"t": self.t}
+
+    def restore(self, scalars: dict[str, float], arrays: list[np.ndarray]) -> None:
+        self.t = int(scalars.get("t", 0))
+        self.moments = {i: (np.array(m), np.array(v), np.empty_like(m))
+                        for i, (m, v) in enumerate(zip(arrays[::2], arrays[1::2]))}
 
 
 class AdamW(Adam):

@@ -49,6 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     export.set_defaults(handler=export_run)
 
+    from tui.cli import continue_cmd  # noqa: PLC0415 - its own module, registered here
+
+    continue_cmd.register(actions)
+
     delete = actions.add_parser("delete", help="delete a run and its model file")
     delete.add_argument("run_id", type=common.positive_int, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")

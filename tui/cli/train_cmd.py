@@ -178,19 +178,26 @@ def run(args: argparse.Namespace) -> int:
         return store
     from runs.service import execute_run  # the engine is imported only when training
 
+    return follow(args.json, config, "train",
+                  lambda view, cancel: execute_run(config, store=store, on_event=view.on_event, cancel=cancel), store)
+
+
+def follow(as_json: bool, config: RunConfig, command: str, launch: Any, store: Any) -> int:
+    """Show a run as `train` does (table or JSON lines, then a summary) while `launch(view, cancel)`
+    trains it; stop signals cancel it. Returns the exit code. Shared with `runs continue`."""
     cancel, received = threading.Event(), []
-    view = JsonView() if args.json else TableView(config)
+    view = JsonView() if as_json else TableView(config)
     started = time.perf_counter()
     try:
         with store, stop_signals_cancel(cancel, received), view:
-            finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
+            finished = launch(view, cancel)
     except KeyboardInterrupt as interrupt:
         signals.ignore()
         print("aborted", file=sys.stderr)
         return signals.exit_code(interrupt)
     view.summary(finished, time.perf_counter() - started)
     if finished.status != "completed":
-        common.failure("train", f"run {finished.status}: {finished.message}")
+        common.failure(command, f"run {finished.status}: {finished.message}")
     if finished.status == "cancelled" and received:
         return 128 + received[0]
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
@@ -223,6 +230,7 @@ class JsonView:
             "run_id": finished.run_id,
             "status": finished.status,
             "test_acc": finished.final.get("test_acc"),
+            "weights": finished.final.get("weights"),
             "epochs": self.epochs,
             "seconds": round(seconds, 3),
         }
@@ -290,9 +298,11 @@ class TableView:
         if finished.run_id is None:
             return
         acc = finished.final.get("test_acc")
-        stopped = "" if finished.status == "completed" else " (the model as it stopped)"
+        weights = finished.final.get("weights")
+        which = ("" if weights is None else f" (best-validation weights, epoch {finished.final.get('best_epoch')})"
+                 if weights == "best" else " (last epoch's weights)")
         self.console.print(
-            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{stopped} · "
+            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{which} · "
             f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
