@@ -116,8 +116,8 @@ class Trainer:
     Early stopping ends the run `completed` once the validation loss has not improved on its best
     for `early_stop` epochs. A run that predicts one class for a whole epoch, or whose ReLU layer died, has
     stopped learning (nn_core.stalls): it ends `diverged` after that epoch's record, with advice.
-    A cancelled run stops before its next batch: the model holds the last full update and the
-    partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
+    A cancelled run stops before its next batch: the model goes back to the weights of its last
+    finished epoch and the partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
     non-finite weights after an epoch) stops with a message and no record for that epoch; its
     weights are not usable.
     """
@@ -183,7 +183,14 @@ class Trainer:
         self._last_layers = [layer.copy() for layer in self.model.layers]
 
     def state(self) -> TrainState:
-        """Everything needed to continue after the last finished epoch (see nn_core.checkpoint)."""
+        """Everything needed to continue after the last finished epoch (see nn_core.checkpoint).
+
+        Valid between epochs, i.e. while the consumer holds an epoch's record, or after the run
+        completed; a cancelled epoch has moved the optimizer and generators on, so then the last
+        state taken is the one to keep.
+        """
+        if self.status in ("cancelled", "diverged"):
+            raise RuntimeError(f"a {self.status} run's state is the one taken after its last finished epoch")
         rngs = {"shuffle": self.shuffle_rng.bit_generator.state}
         if self.dropout is not None:
             rngs["dropout"] = self.dropout.rng.bit_generator.state

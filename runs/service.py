@@ -11,8 +11,10 @@ message (with how to fix it) at once.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -328,10 +330,15 @@ def _train(
         store.finish_run(run_id, status, message, final=final, model_path=model_path if recorded else None)
         return RunFinished(run_id, status, message, final=final)
 
-    save(durable=True)
+    _fsync(model_path)  # the last epoch's checkpoint, made durable (a cancelled run's optimizer moved on since)
     final, confusion = _final_results(model, trainer, splits, records, time.perf_counter() - started)
     store.finish_run(run_id, status, message, final=final, confusion=confusion, model_path=model_path)
     return RunFinished(run_id, status, message, final=final, confusion=confusion)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
 
 
 def _final_results(model: MLP, trainer: Trainer, splits: Any, records: list[dict[str, Any]],
