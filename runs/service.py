@@ -55,8 +55,9 @@ class _BatchReporter:
     """Trainer's on_batch: forwards cancellation and emits throttled BatchProgress (cheap on every batch)."""
 
     def __init__(self, emit: Callable[[Event], None], batch_size: int, cancel: Any,
-                 interval: float = PROGRESS_INTERVAL_S) -> None:
+                 interval: float = PROGRESS_INTERVAL_S, pause: Any = None) -> None:
         self.emit = emit
+        self.pause = pause
         self.interval = interval
         self.batch_size = batch_size
         self.cancel = cancel
@@ -69,12 +70,27 @@ class _BatchReporter:
         now = time.perf_counter()
         if epoch != self._epoch:
             self._epoch, self._epoch_start = epoch, now
+        if self.pause is not None and self.pause.is_set():
+            self._wait_while_paused()
         if self.cancel is not None and self.cancel.is_set() and self.trainer is not None:
             self.trainer.cancel()
         if now - self._last >= self.interval or batch >= batches:
             self._last = now
             elapsed = max(now - self._epoch_start, 1e-9)
             self.emit(BatchProgress(epoch, batch, batches, batch * self.batch_size / elapsed))
+
+
+    def _wait_while_paused(self) -> None:
+        """Hold the run between two batches until `pause` is cleared (or cancel set); the paused
+        time is left out of the epoch's samples-per-second but counts in its wall time."""
+        paused = time.perf_counter()
+        while self.pause.is_set() and not (self.cancel is not None and self.cancel.is_set()):
+            time.sleep(PAUSE_POLL_S)
+        self._epoch_start += time.perf_counter() - paused
+
+
+PAUSE_POLL_S = 0.05
+"""How often a paused run looks whether it may go on (a resume takes effect within this)."""
 
 
 def _final_metrics(evaluation: Any, records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -100,12 +116,14 @@ def execute_run(
     store: RunStore | None = None,
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
 ) -> RunFinished:
     """Train `config` end to end, recording it in `store` (opened from the home folder when None).
 
     Args:
         on_event: called in this thread with each event; BatchProgress is throttled.
         cancel: when set, training stops between batches and the run ends `cancelled`.
+        pause: while set, training waits between batches (the dashboard's Pause).
 
     Returns:
         RunFinished with status completed, cancelled, diverged or failed (run_id None if the
@@ -115,7 +133,7 @@ def execute_run(
     def start(store: RunStore, splits: Any, info: dict[str, Any]) -> tuple[int, Callable[[], RunFinished]]:
         run_id = store.create_run(config, info)
         emit(RunStarted(run_id, config.to_dict(), info, info["train_size"], info["val_size"], info["test_size"]))
-        return run_id, lambda: _train(config, store, run_id, splits, emit, cancel)
+        return run_id, lambda: _train(config, store, run_id, splits, emit, cancel, pause=pause)
 
     emit = on_event or (lambda event: None)
     return _guarded(config, store, emit, cancel, start)
@@ -135,6 +153,7 @@ def continue_run(
     store: RunStore | None = None,
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
 ) -> RunFinished:
     """Continue a cancelled, interrupted or completed run in place (same id) up to `epochs` in total
     (default: its planned epochs), from the checkpoint in its model file.
@@ -164,7 +183,7 @@ def continue_run(
         store.reopen_run(run_id, config, done)
         emit(RunStarted(run_id, config.to_dict(), info, info["train_size"], info["val_size"], info["test_size"]))
         return run_id, lambda: _train(config, store, run_id, splits, emit, cancel, resume, model,
-                                      record.epochs[:done])
+                                      record.epochs[:done], pause)
 
     try:
         return _guarded(config, store, emit, cancel, start)
@@ -285,12 +304,13 @@ def _train(
     resume: TrainState | None = None,
     model: MLP | None = None,
     previous: list[dict[str, Any]] | None = None,
+    pause: threading.Event | None = None,
 ) -> RunFinished:
     """Train (or continue) the run; after every epoch its model file is rewritten atomically with
     the last and best weights and the checkpoint, so a killed run keeps its last finished epoch."""
     started = time.perf_counter()
     model = model or MLP(config.model, seed=config.train.seed)
-    reporter = _BatchReporter(emit, config.train.batch_size, cancel)
+    reporter = _BatchReporter(emit, config.train.batch_size, cancel, pause=pause)
     trainer = Trainer(
         model,
         config.train,

@@ -144,6 +144,7 @@ class HistoryPane(Vertical):
         Binding("c", "compare", "Compare"),
         Binding("v", "show_confusion", "Confusion"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
+        Binding("u", "continue_run", "Continue", tooltip="Continue this cancelled, interrupted or completed run from its last epoch"),
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
         Binding("s", "sort_next", "Sort"),
@@ -157,6 +158,12 @@ class HistoryPane(Vertical):
         """Put this stored run config (RunConfig.to_dict() shape) into the options panel."""
 
         config: dict[str, Any]
+
+    @dataclass
+    class ContinueRun(Message):
+        """Continue this stored run from its checkpoint in the Train tab."""
+
+        run_id: int
 
     @dataclass
     class ShowConfusion(Message):
@@ -389,6 +396,11 @@ class HistoryPane(Vertical):
         run_id = self.current_run_id()
         if run_id is not None:
             self.post_message(self.ShowConfusion(run_id))
+
+    def action_continue_run(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.post_message(self.ContinueRun(run_id))
 
     def action_load_options(self) -> None:
         run_id = self.current_run_id()
