@@ -326,7 +326,7 @@ def _load(path: Path, archive: zipfile.ZipFile, input_size: int | None, num_clas
         raise ModelFileError(path, "field 'metadata' is not a JSON object")
     sizes = config.layer_sizes
     layers = len(sizes) - 1
-    has_best = f"best_W0" in members
+    has_best = "best_W0" in members
     prefixes = ("", "best_") if has_best else ("",)
     expected_keys = {f"{pre}{p}{i}" for pre in prefixes for i in range(layers) for p in "Wb"}
     extra = sorted(k for k in members if _PARAM_NAME.fullmatch(k) and not k.startswith("opt") and k not in expected_keys)

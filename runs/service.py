@@ -33,6 +33,7 @@ from nn_core.config import ConfigError
 from runs.config import RunConfig, check_memory
 from runs.events import BatchProgress, DataProgress, EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore, StoreError, UnknownRunError
+from runs.store_files import remove_quietly
 
 PROGRESS_INTERVAL_S = 0.05
 """BatchProgress is emitted at most this often (about 20 per second), plus every epoch's last batch."""
@@ -345,9 +346,11 @@ def _train(
             trainer.cancel()
     status, message = trainer.status, trainer.message
     if status == "diverged" or not records:
-        # A diverged run's weights are unusable; its file, if any, holds its last finished epoch.
+        # A diverged run's weights are unusable (a stalled one's last checkpoint is the dead
+        # network itself), so it keeps no model file; a run cancelled before its first epoch has none.
         final = {"epochs": len(records)}
-        store.finish_run(run_id, status, message, final=final, model_path=model_path if recorded else None)
+        store.finish_run(run_id, status, message, final=final)
+        remove_quietly([model_path])
         return RunFinished(run_id, status, message, final=final)
 
     _fsync(model_path)  # the last epoch's checkpoint, made durable (a cancelled run's optimizer moved on since)

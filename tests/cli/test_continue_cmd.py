@@ -63,3 +63,10 @@ def test_killed_in_epoch_4_then_continued_is_bit_identical(tmp_path, monkeypatch
     assert a.keys() == b.keys()
     for key in a:
         assert np.array_equal(a[key], b[key]), key
+
+    before = model.read_bytes()
+    again = cli(killed_home, "runs", "continue", "1")
+    assert again.returncode == 2 and "nothing to train" in again.stderr and "Traceback" not in again.stderr
+    assert model.read_bytes() == before
+    unknown = cli(killed_home, "runs", "continue", "9")
+    assert unknown.returncode == 2 and "unknown run id 9" in unknown.stderr

@@ -167,7 +167,9 @@ class RunPanel(Widget):
         final = event.final or {}
         if event.status == "completed":
             accuracy = final.get("test_acc")
-            details = [f"test accuracy {accuracy:.2%}"] if isinstance(accuracy, (int, float)) else []
+            which = (f"best-validation weights, epoch {final.get('best_epoch')}" if final.get("weights") == "best"
+                     else "last epoch's weights")
+            details = [f"test accuracy {accuracy:.2%} ({which})"] if isinstance(accuracy, (int, float)) else []
             if self._started_at is not None:
                 details.append(f"took {format_duration(self._clock() - self._started_at)}")
             details.append("confusion matrix: F3")
