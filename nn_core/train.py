@@ -263,8 +263,9 @@ class Trainer:
                     self.status = "completed"
                     waited = epoch - best_epoch
                     self.message = (f"Stopped early after epoch {epoch} of {self.config.epochs}: the validation loss "
-                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (best "
-                                    f"{best_val:.4f} in epoch {best_epoch}).")
+                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (lowest "
+                                    f"{best_val:.4f} in epoch {best_epoch}); the weights kept as best are those of "
+                                    f"the highest validation accuracy, epoch {self.best_epoch}.")
                     return
         self.status = "completed"
 
