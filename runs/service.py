@@ -354,7 +354,8 @@ def _train(
         return RunFinished(run_id, status, message, final=final)
 
     _fsync(model_path)  # the last epoch's checkpoint, made durable (a cancelled run's optimizer moved on since)
-    final, confusion = _final_results(model, trainer, splits, records, time.perf_counter() - started)
+    seconds = time.perf_counter() - started + sum(e.get("seconds") or 0.0 for e in previous or [])  # a continued run's too
+    final, confusion = _final_results(model, trainer, splits, records, seconds)
     store.finish_run(run_id, status, message, final=final, confusion=confusion, model_path=model_path)
     return RunFinished(run_id, status, message, final=final, confusion=confusion)
 

@@ -260,6 +260,11 @@ class TableView:
         self.task = self.progress.add_task("loading data", total=None, rate="")
         self.live = Live(Group(self.table, self.progress), console=self.console, refresh_per_second=8)
         self.run_id: int | None = None
+        self.trained = 0
+
+    def _epochs_line(self, total: int) -> str:
+        """Epochs trained by this command; a continued run also says its total."""
+        return _epochs(self.trained) + ("" if total in (self.trained, 0) else f" ({total} in total)")
 
     def __enter__(self) -> "TableView":
         self.live.__enter__()
@@ -283,6 +288,7 @@ class TableView:
                 completed=event.batch, total=event.batches, rate=f"{event.samples_per_second:,.0f} img/s",
             )
         elif isinstance(event, EpochDone):
+            self.trained += 1
             r = event.record
             self.table.add_row(
                 str(r["epoch"]), common.number(r.get("train_loss")), common.percent(r.get("train_acc")),
@@ -303,7 +309,7 @@ class TableView:
                  if weights == "best" else " (last epoch's weights)")
         self.console.print(
             f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{which} · "
-            f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
+            f"{self._epochs_line(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
         if finished.status == "completed" and finished.message:
