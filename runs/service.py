@@ -202,6 +202,9 @@ def plan_continue(store: RunStore, run_id: int, epochs: int | None) -> tuple[Any
         raise
     except StoreError as error:  # damaged
         raise CannotContinue(str(error)) from None
+    if record.study_id is not None:  # continuing one trial (to more epochs) would change its study's results
+        raise CannotContinue(f"run {run_id} is a trial of study {record.study_id}; "
+                             f"`mnist-tui study resume {record.study_id}` reruns its unfinished trials")
     if record.status not in CONTINUABLE:
         raise CannotContinue(f"run {run_id} is {record.status}; only a {', '.join(CONTINUABLE[:-1])} "
                              f"or {CONTINUABLE[-1]} run can be continued")

@@ -98,13 +98,11 @@ def _train(config: RunConfig, splits: Any, emit: Callable[[Event], None], cancel
             trainer.cancel()
     if trainer.status == "diverged":
         return RunFinished(None, "diverged", trainer.message, final={"epochs": len(records)})
-    # Reported like every run: the best-validation weights' test accuracy (runs.service._final_results);
-    # the file holds both weight sets, and a completed trial's checkpoint (so `runs continue` can extend it).
+    # Reported like every run: the best-validation weights' test accuracy (runs.service._final_results).
     final, confusion = _final_results(model, trainer, splits, records, time.perf_counter() - started)
-    checkpoint = trainer.state() if trainer.status == "completed" and records else None
     with tempfile.TemporaryDirectory(prefix="mnist-tui-trial-") as folder:
         path = Path(folder) / "model.npz"
-        save_model(path, model, normalization=splits.normalization.to_dict(), checkpoint=checkpoint,
+        save_model(path, model, normalization=splits.normalization.to_dict(),
                    metadata={"dataset": config.data.dataset, "config": config.to_dict()})
         model_npz = path.read_bytes()
     return RunFinished(None, trainer.status, trainer.message, final=final, confusion=confusion, model_npz=model_npz)

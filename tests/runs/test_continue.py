@@ -119,3 +119,14 @@ def test_refusals_change_nothing(mnist_tui_home):
         with pytest.raises(CannotContinue, match="expected more than 2"):
             continue_run(finished.run_id, epochs=1, store=store)
         assert store.get_run(finished.run_id) == before and open(before.model_path, "rb").read() == data
+
+
+def test_a_study_trial_is_not_continued(mnist_tui_home):
+    with RunStore.open() as store:
+        finished = execute_run(_config("sgd", epochs=2), store=store)
+        store._conn.execute("INSERT INTO studies (id, name, created_at, status, spec, fingerprint, trials) "
+                            "VALUES (1, 's', '2026-01-01', 'completed', '{}', 'f', 1)")
+        store._conn.execute("UPDATE runs SET study_id = 1, trial_key = 'k' WHERE id = ?", (finished.run_id,))
+        store._conn.commit()
+        with pytest.raises(CannotContinue, match="trial of study 1"):
+            continue_run(finished.run_id, epochs=4, store=store)
