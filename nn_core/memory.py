@@ -6,8 +6,10 @@ estimate adds what MLP and Trainer hold for the whole run (float32):
 
     parameters (W and b)      sum (fan_in + 1) * fan_out
     gradients                 as many as the parameters
-    optimizer state           as many again for momentum and nesterov, three times (m, v, scratch)
+    optimizer state           as many again for momentum and nesterov, four times (g, m, v, scratch)
                               for adam and adamw, none for sgd
+    checkpoint copies         two sets of parameters: the last finished epoch's (a cancelled
+                              epoch goes back to them) and the best-validation epoch's
     step buffers, per batch   rows * (sum (3 w + 1) over hidden widths + classes + 2)
     batch inputs, per batch   rows * (2 * inputs + 1 + classes)
     evaluation chunk          min(INFERENCE_CHUNK, rows) * 2 * widest layer output, plus all logits
@@ -27,7 +29,7 @@ from nn_core.config import ModelConfig, TrainConfig
 from nn_core.model import INFERENCE_CHUNK
 
 FLOAT_BYTES = 4
-OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 3, "adamw": 3}
+OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 4, "adamw": 4}
 """Parameter-sized arrays each optimizer keeps (nn_core.optimizers)."""
 MEMORY_SHARE = 0.5
 """Share of physical memory one training may plan to use."""
@@ -40,13 +42,14 @@ class MemoryEstimate:
     parameters: int
     gradients: int
     optimizer: int
+    checkpoint: int
     batch: int
     evaluation: int
     data: int
 
     @property
     def model(self) -> int:
-        return self.parameters + self.gradients + self.optimizer
+        return self.parameters + self.gradients + self.optimizer + self.checkpoint
 
     @property
     def total(self) -> int:
@@ -73,7 +76,7 @@ def estimate_training_bytes(model: ModelConfig, train: TrainConfig, train_rows: 
     widest = max(model.layer_sizes[1:])
     evaluation = (chunk * 2 * widest + max(train_rows, eval_rows) * classes) * FLOAT_BYTES
     data = (train_rows + eval_rows) * inputs * FLOAT_BYTES + train_rows * classes * FLOAT_BYTES
-    return MemoryEstimate(params, params, optimizer, batch, evaluation, data)
+    return MemoryEstimate(params, params, optimizer, 2 * params, batch, evaluation, data)
 
 
 def physical_memory() -> int:

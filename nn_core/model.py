@@ -171,6 +171,9 @@ class MLP:
         """
         n = xb.shape[0]
         buffers = self._buffers.get(n) or self._make_buffers(n)
+        prepare = getattr(optimizer, "prepare", None)
+        if prepare is not None:
+            prepare(self.layers)
         factor = optimizer.begin_step(lr)
         z = self._forward(xb, buffers, dropout)
         loss = softmax_cross_entropy_delta(z, onehot, factor / n, buffers.row_max, buffers.row_sum, predictions)

@@ -1,8 +1,13 @@
 """Trained-model files: weights, architecture and normalisation in one `.npz`, loaded without pickle.
 
-Layout (format version 1): `format` = "mnist-tui-model", `version`, `config` (ModelConfig as
+Layout (format version 2): `format` = "mnist-tui-model", `version`, `config` (ModelConfig as
 JSON), `normalization` and `metadata` (JSON, "null" when absent), and the arrays W0, b0, W1, b1, ...
-(float32, W{i} of shape (fan_in, fan_out)). Strings are 0-d unicode arrays, so
+(float32, W{i} of shape (fan_in, fan_out)): the weights of the last finished epoch. Version 2 adds,
+optionally, best_W0, best_b0, ...: the weights of the best-validation epoch (absent without a
+validation set), and a training checkpoint: `checkpoint` (JSON, nn_core.checkpoint.TrainState
+without its arrays) and opt0, opt1, ... (the optimizer's state arrays, `per_layer` per layer, each
+of its fused layer's shape (fan_in + 1, fan_out)). Version 1 files (last weights only) still load.
+Strings are 0-d unicode arrays, so
 a hostile file cannot run code. Loading never trusts the file: the zip's member names and
 declared sizes and each `.npy` header (dtype, shape) are checked against what the config implies
 before a byte of an array is inflated, so a small file cannot make the loader allocate gigabytes.
@@ -24,14 +29,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from nn_core.checkpoint import TrainState
 from nn_core.config import ConfigError, ModelConfig, from_dict, to_dict
 from nn_core.memory import FLOAT_BYTES, MEMORY_SHARE, gigabytes, memory_limit, parameter_count
 from nn_core.model import MLP
 
 MAGIC = "mnist-tui-model"
-VERSION = 1
-TEXT_FIELDS = ("format", "version", "config", "normalization", "metadata")
-_PARAM_NAME = re.compile(r"[Wb](0|[1-9][0-9]{0,5})")
+VERSION = 2
+TEXT_FIELDS = ("format", "version", "config", "normalization", "metadata", "checkpoint")
+_PARAM_NAME = re.compile(r"(best_)?[Wb](0|[1-9][0-9]{0,5})|opt(0|[1-9][0-9]{0,6})")
+WEIGHTS = ("best", "last")
+"""Which weights of a model file to use: the best-validation epoch's or the last finished epoch's."""
 MAX_TEXT_BYTES = 1 << 20
 """Largest text field: a config or metadata is a few hundred bytes, so a megabyte is generous."""
 MAX_HEADER = 4096
@@ -53,9 +61,14 @@ class ModelFileError(Exception):
 
 @dataclass(frozen=True)
 class SavedModel:
+    """`model` holds the weights named by `weights` ("best" or "last"); `has_best` says whether
+    the file has best-validation weights at all."""
+
     model: MLP
     normalization: dict[str, Any] | None
     metadata: dict[str, Any] | None
+    weights: str = "last"
+    has_best: bool = False
 
 
 def _plain(value: Any) -> Any:
@@ -74,8 +87,16 @@ def save_model(
     model: MLP,
     normalization: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
+    checkpoint: TrainState | None = None,
+    durable: bool = True,
 ) -> Path:
-    """Write the model atomically: a crash mid-write never leaves a half file at `path`."""
+    """Write the model atomically: a crash mid-write never leaves a half file at `path`.
+
+    `model` holds the last weights; `checkpoint`, when given, adds the best-validation weights
+    (if any) and what continuing needs. `durable=False` skips the fsync: the per-epoch checkpoint
+    survives a killed process (the rename is atomic) without costing an fsync every epoch; the
+    last write of a run is durable.
+    """
     path = Path(path)
     arrays: dict[str, np.ndarray] = {
         "format": np.array(MAGIC),
@@ -87,13 +108,21 @@ def save_model(
     for i, layer in enumerate(model.layers):
         arrays[f"W{i}"] = np.ascontiguousarray(layer[:-1], dtype=np.float32)
         arrays[f"b{i}"] = np.ascontiguousarray(layer[-1], dtype=np.float32)
+    if checkpoint is not None:
+        arrays["checkpoint"] = np.array(_json(checkpoint.scalars()))
+        for i, layer in enumerate(checkpoint.best_layers or ()):
+            arrays[f"best_W{i}"] = np.ascontiguousarray(layer[:-1], dtype=np.float32)
+            arrays[f"best_b{i}"] = np.ascontiguousarray(layer[-1], dtype=np.float32)
+        for k, array in enumerate(checkpoint.optimizer_arrays):
+            arrays[f"opt{k}"] = np.ascontiguousarray(array, dtype=np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -229,18 +258,37 @@ def _short(value: Any, limit: int = 120) -> str:
 def _params_budget(path: Path, config: ModelConfig) -> None:
     """Refuse a config whose weights (read, then copied into the model) exceed the memory limit."""
     limit = memory_limit()
-    need = 2 * parameter_count(config) * FLOAT_BYTES
+    need = 3 * parameter_count(config) * FLOAT_BYTES  # last and best weights read, one set copied
     if limit is not None and need > limit:
         raise ModelFileError(path, f"describes {config.describe()}, whose weights need about {gigabytes(need)} "
                              f"to load, over the limit of {gigabytes(limit)} ({MEMORY_SHARE:.0%} of this machine's memory)")
 
 
-def load_model(path: str | os.PathLike, *, input_size: int | None = None, num_classes: int | None = None) -> SavedModel:
+def load_model(path: str | os.PathLike, *, input_size: int | None = None, num_classes: int | None = None,
+               weights: str = "last") -> SavedModel:
     """Read and validate a model file; any problem raises ModelFileError naming the file.
 
     `input_size` and `num_classes`, when given, are what the caller will feed and expect: a model
-    of another shape is refused here rather than failing later in a matrix product.
+    of another shape is refused here rather than failing later in a matrix product. `weights`
+    picks the best-validation or the last epoch's weights; both sets, when present, pass the
+    same checks (names, headers, sizes) before being inflated.
     """
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights: got {weights!r}, expected best or last")
+    saved, _ = _read(path, input_size, num_classes, weights, checkpoint=False)
+    return saved
+
+
+def load_checkpoint(path: str | os.PathLike, optimizer_per_layer: int) -> tuple[SavedModel, TrainState | None]:
+    """The last weights and the training state of a model file (None for a file without one, e.g. version 1).
+
+    `optimizer_per_layer` is the run's optimizer's (nn_core.optimizers): each of its state
+    arrays must have its layer's fused shape, checked before it is inflated.
+    """
+    return _read(path, None, None, "last", checkpoint=True, per_layer=optimizer_per_layer)
+
+
+def _read(path, input_size, num_classes, weights, checkpoint, per_layer=0):
     path = Path(path)
     with _open_regular(path) as f:
         if f.read(len(NPY_MAGIC)) == NPY_MAGIC:
@@ -248,7 +296,7 @@ def load_model(path: str | os.PathLike, *, input_size: int | None = None, num_cl
         f.seek(0)
         try:
             with zipfile.ZipFile(f) as archive:
-                return _load(path, archive, input_size, num_classes)
+                return _load(path, archive, input_size, num_classes, weights, checkpoint, per_layer)
         except ModelFileError:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
@@ -257,7 +305,8 @@ def load_model(path: str | os.PathLike, *, input_size: int | None = None, num_cl
             raise ModelFileError(path, f"is corrupt: {type(e).__name__}: {e}") from None
 
 
-def _load(path: Path, archive: zipfile.ZipFile, input_size: int | None, num_classes: int | None) -> SavedModel:
+def _load(path: Path, archive: zipfile.ZipFile, input_size: int | None, num_classes: int | None,
+          weights: str, checkpoint: bool, per_layer: int) -> tuple[SavedModel, TrainState | None]:
     members = _members(path, archive)
     if _text(path, archive, members, "format") != MAGIC:
         raise ModelFileError(path, f"is not a mnist-tui model file (no format marker {MAGIC!r})")
@@ -282,14 +331,31 @@ def _load(path: Path, archive: zipfile.ZipFile, input_size: int | None, num_clas
         raise ModelFileError(path, "field 'metadata' is not a JSON object")
     sizes = config.layer_sizes
     layers = len(sizes) - 1
-    expected_keys = {f"{p}{i}" for i in range(layers) for p in "Wb"}
-    extra = sorted(k for k in members if _PARAM_NAME.fullmatch(k) and k not in expected_keys)
+    has_best = "best_W0" in members
+    prefixes = ("", "best_") if has_best else ("",)
+    expected_keys = {f"{pre}{p}{i}" for pre in prefixes for i in range(layers) for p in "Wb"}
+    extra = sorted(k for k in members if _PARAM_NAME.fullmatch(k) and not k.startswith("opt") and k not in expected_keys)
     if extra:
         raise ModelFileError(path, f"has arrays {extra} beyond the {layers} layers of {config.describe()}")
+    if weights == "best" and not has_best:
+        raise ModelFileError(path, "has no best-validation weights (its run had no validation set, or the file "
+                             "predates them); use the last weights")
     _params_budget(path, config)
+    sets = {pre: _param_set(path, archive, members, config, pre) for pre in prefixes}
+    chosen = sets["best_" if weights == "best" else ""]
+    saved = SavedModel(MLP.from_params(config, chosen), normalization, metadata, weights, has_best)
+    if not checkpoint:
+        return saved, None
+    return saved, _train_state(path, archive, members, config, per_layer, sets.get("best_"))
+
+
+def _param_set(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], config: ModelConfig,
+               prefix: str) -> list[np.ndarray]:
+    """W0, b0, W1, ... (with `prefix`), each checked against the config before it is inflated."""
+    sizes = config.layer_sizes
     params = []
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        for key, shape in ((f"W{i}", (fan_in, fan_out)), (f"b{i}", (fan_out,))):
+        for key, shape in ((f"{prefix}W{i}", (fan_in, fan_out)), (f"{prefix}b{i}", (fan_out,))):
             if key not in members:
                 raise ModelFileError(path, f"is missing array {key} of {config.describe()}")
             value = _member(path, archive, members[key], math.prod(shape) * FLOAT_BYTES,
@@ -297,4 +363,38 @@ def _load(path: Path, archive: zipfile.ZipFile, input_size: int | None, num_clas
             if not np.isfinite(value).all():
                 raise ModelFileError(path, f"array {key} contains NaN or infinite values")
             params.append(value)
-    return SavedModel(MLP.from_params(config, params), normalization, metadata)
+    return params
+
+
+def _train_state(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], config: ModelConfig,
+                 per_layer: int, best: list[np.ndarray] | None) -> TrainState | None:
+    """The checkpoint of a file (None when it has none); optimizer arrays checked like the weights."""
+    text = _text(path, archive, members, "checkpoint")
+    if text is None:
+        return None
+    values = _json_field(path, text, "checkpoint")
+    sizes = config.layer_sizes
+    shapes = [(fan_in + 1, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:]) for _ in range(per_layer)]
+    found = sorted(int(k[3:]) for k in members if k.startswith("opt"))
+    if found != list(range(len(shapes))):
+        raise ModelFileError(path, f"has optimizer arrays {['opt%d' % k for k in found]}, expected opt0..opt{len(shapes) - 1} "
+                             f"({per_layer} per layer of {config.describe()})" if shapes else
+                             f"has optimizer arrays {['opt%d' % k for k in found]}, expected none for this optimizer")
+    arrays = []
+    for k, shape in enumerate(shapes):
+        key = f"opt{k}"
+        value = _member(path, archive, members[key], math.prod(shape) * FLOAT_BYTES,
+                        check=_param_check(path, key, shape, config))
+        if not np.isfinite(value).all():
+            raise ModelFileError(path, f"array {key} contains NaN or infinite values")
+        arrays.append(value)
+    best_layers = None
+    if best is not None:
+        best_layers = [np.vstack([w, b[None, :]]) for w, b in zip(best[::2], best[1::2])]
+    try:
+        state = TrainState.from_scalars(values, arrays, best_layers)
+    except ValueError as error:
+        raise ModelFileError(path, str(error)) from None
+    if (state.best_epoch is None) != (best is None):
+        raise ModelFileError(path, "checkpoint best_epoch and the best weights disagree (one without the other)")
+    return state

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from nn_core.augment import Augmenter
+from nn_core.checkpoint import TrainState, restore_rng
 from nn_core.config import TrainConfig
 from nn_core.dropout import Dropout
 from nn_core.fpenv import flush_subnormals
@@ -115,8 +116,8 @@ class Trainer:
     Early stopping ends the run `completed` once the validation loss has not improved on its best
     for `early_stop` epochs. A run that predicts one class for a whole epoch, or whose ReLU layer died, has
     stopped learning (nn_core.stalls): it ends `diverged` after that epoch's record, with advice.
-    A cancelled run stops before its next batch: the model holds the last full update and the
-    partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
+    A cancelled run stops before its next batch: the model goes back to the weights of its last
+    finished epoch and the partial epoch yields no record. A diverged run (a batch loss above DIVERGED_LOSS or NaN, or
     non-finite weights after an epoch) stops with a message and no record for that epoch; its
     weights are not usable.
     """
@@ -129,6 +130,7 @@ class Trainer:
         val: tuple[np.ndarray, np.ndarray] | None = None,
         test: tuple[np.ndarray, np.ndarray] | None = None,
         on_batch: Callable[[int, int, int], None] | None = None,
+        resume: TrainState | None = None,
     ) -> None:
         self.model = model
         self.config = config
@@ -154,6 +156,52 @@ class Trainer:
         self.message = ""
         self._cancel = threading.Event()
         self._started = False
+        self.shuffle_rng = np.random.default_rng((config.seed, 1))
+        self.epoch = 0
+        self.best_epoch: int | None = None
+        self.best_val_acc: float | None = None
+        self.best_layers: list[np.ndarray] | None = None
+        self._stop_best = (math.inf, 0)
+        self._last_layers = [layer.copy() for layer in model.layers]
+        if resume is not None:
+            self._restore(resume)
+
+    def _restore(self, state: TrainState) -> None:
+        """Continue after `state.epoch` (the model already holds that epoch's weights)."""
+        if state.epoch > self.config.epochs:
+            raise ValueError(f"checkpoint epoch: {state.epoch} is past the run's {self.config.epochs} epochs")
+        restore_rng(self.shuffle_rng, state.rngs.get("shuffle"), "shuffle")
+        if self.dropout is not None:
+            restore_rng(self.dropout.rng, state.rngs.get("dropout"), "dropout")
+        if self.augmenter is not None:
+            restore_rng(self.augmenter.rng, state.rngs.get("augment"), "augment")
+        self.optimizer.restore(state.optimizer, state.optimizer_arrays)
+        self.epoch = state.epoch
+        self.best_epoch, self.best_val_acc = state.best_epoch, state.best_val_acc
+        self.best_layers = None if state.best_layers is None else [a.copy() for a in state.best_layers]
+        self._stop_best = (math.inf if state.stop_best_loss is None else state.stop_best_loss, state.stop_best_epoch)
+        self._last_layers = [layer.copy() for layer in self.model.layers]
+
+    def state(self) -> TrainState:
+        """Everything needed to continue after the last finished epoch (see nn_core.checkpoint).
+
+        Valid between epochs, i.e. while the consumer holds an epoch's record, or after the run
+        completed; a cancelled epoch has moved the optimizer and generators on, so then the last
+        state taken is the one to keep.
+        """
+        if self.status in ("cancelled", "diverged"):
+            raise RuntimeError(f"a {self.status} run's state is the one taken after its last finished epoch")
+        rngs = {"shuffle": self.shuffle_rng.bit_generator.state}
+        if self.dropout is not None:
+            rngs["dropout"] = self.dropout.rng.bit_generator.state
+        if self.augmenter is not None:
+            rngs["augment"] = self.augmenter.rng.bit_generator.state
+        best_loss, best_loss_epoch = self._stop_best
+        return TrainState(
+            epoch=self.epoch, rngs=rngs, optimizer=self.optimizer.scalars(), optimizer_arrays=self.optimizer.state(),
+            best_epoch=self.best_epoch, best_val_acc=self.best_val_acc, best_layers=self.best_layers,
+            stop_best_loss=None if math.isinf(best_loss) else best_loss, stop_best_epoch=best_loss_epoch,
+        )
 
     def cancel(self) -> None:
         """Ask the run to stop before its next batch; safe from any thread."""
@@ -165,7 +213,7 @@ class Trainer:
         self._started = True
         x, y = self.train
         n, dtype = len(x), self.model.dtype
-        rng = np.random.default_rng((self.config.seed, 1))
+        rng = self.shuffle_rng
         onehot = np.eye(self.model.config.num_classes, dtype=dtype)[y]
         y_epoch = np.empty(n, dtype=np.intp)
         predictions = np.empty(n, dtype=np.intp)
@@ -176,8 +224,7 @@ class Trainer:
         # page faults than a run's worth of per-batch gathering).
         batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype, self.augmenter is not None)
                          for m in {min(bs, n), n - (batches - 1) * bs}}
-        best_val, best_epoch = math.inf, 0
-        for epoch in range(1, self.config.epochs + 1):
+        for epoch in range(self.epoch + 1, self.config.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule(epoch)
             order = rng.permutation(n)
@@ -185,6 +232,9 @@ class Trainer:
             with blas_threads(self.blas_threads), flush_subnormals():
                 loss_sum = self._train_epoch(epoch, lr, (x, onehot, order), batch_buffers, predictions, batches)
                 if loss_sum is None:
+                    if self.status == "cancelled":  # back to the last finished epoch's weights
+                        for layer, saved in zip(self.model.layers, self._last_layers):
+                            np.copyto(layer, saved)
                     return
                 if not all(np.isfinite(w).all() for w in self.model.layers):
                     self._diverged(epoch, "the weights became infinite or NaN")
@@ -192,6 +242,7 @@ class Trainer:
                 val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
                 test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
                 stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
+            self._finish_epoch(epoch, val)
             yield EpochRecord(
                 epoch=epoch,
                 train_loss=loss_sum / n,
@@ -206,17 +257,29 @@ class Trainer:
             if stuck is not None:
                 self.status, self.message = "diverged", stuck
                 return
-            if self.config.early_stop and val[0] is not None:
-                if val[0] < best_val:
-                    best_val, best_epoch = val[0], epoch
-                elif epoch - best_epoch >= self.config.early_stop and epoch < self.config.epochs:
+            best_val, best_epoch = self._stop_best
+            if self.config.early_stop and val[0] is not None and best_epoch != epoch:
+                if epoch - best_epoch >= self.config.early_stop and epoch < self.config.epochs:
                     self.status = "completed"
                     waited = epoch - best_epoch
                     self.message = (f"Stopped early after epoch {epoch} of {self.config.epochs}: the validation loss "
-                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (best "
-                                    f"{best_val:.4f} in epoch {best_epoch}).")
+                                    f"has not improved for {waited} epoch{'s' if waited > 1 else ''} (lowest "
+                                    f"{best_val:.4f} in epoch {best_epoch}); the weights kept as best are those of "
+                                    f"the highest validation accuracy, epoch {self.best_epoch}.")
                     return
         self.status = "completed"
+
+    def _finish_epoch(self, epoch: int, val: tuple[float | None, float | None]) -> None:
+        """Record the finished epoch: its weights, the best-validation ones, early stopping's best loss."""
+        self.epoch = epoch
+        for saved, layer in zip(self._last_layers, self.model.layers):
+            np.copyto(saved, layer)
+        val_loss, val_acc = val
+        if val_acc is not None and (self.best_val_acc is None or val_acc > self.best_val_acc):
+            self.best_epoch, self.best_val_acc = epoch, val_acc
+            self.best_layers = [layer.copy() for layer in self.model.layers]
+        if val_loss is not None and val_loss < self._stop_best[0]:
+            self._stop_best = (val_loss, epoch)
 
     def _train_epoch(self, epoch, lr, data, batch_buffers, predictions, batches) -> float | None:
         """All batches of one epoch; the summed loss, or None if cancelled or diverged.

@@ -21,27 +21,40 @@ from runs.events import Event, RunFinished
 CONTEXT = mp.get_context("spawn")
 
 
-def _child_main(config: dict[str, Any], events: Any, cancel: Any) -> None:
-    """Entry point of the child: every event goes on the queue; the last one is RunFinished."""
-    from runs.service import execute_run  # imported in the child only
+def _child_main(config: dict[str, Any], events: Any, cancel: Any, pause: Any = None,
+                continue_id: int | None = None) -> None:
+    """Entry point of the child: every event goes on the queue; the last one is RunFinished.
+
+    With `continue_id` the child continues that stored run (runs.service.continue_run) instead
+    of starting a new one from `config`."""
+    from runs.service import CannotContinue, continue_run, execute_run  # imported in the child only
 
     try:
-        execute_run(RunConfig.from_dict(config), on_event=events.put, cancel=cancel)
+        if continue_id is None:
+            execute_run(RunConfig.from_dict(config), on_event=events.put, cancel=cancel, pause=pause)
+        else:
+            try:
+                continue_run(continue_id, epochs=RunConfig.from_dict(config).train.epochs, on_event=events.put,
+                             cancel=cancel, pause=pause)
+            except CannotContinue as error:
+                events.put(RunFinished(run_id=None, status="failed", message=str(error)))
     except BaseException as error:  # execute_run should not raise; the parent must still hear
         events.put(RunFinished(run_id=None, status="failed", message=f"training process: {error!r}"))
         raise
 
 
 class RunProcess:
-    """One run in a child process: `start()`, iterate `events()`, `cancel()` at any time."""
+    """One run in a child process: `start()`, iterate `events()`, `cancel()`, `pause()` and
+    `resume()` at any time. `continue_id` continues that stored run up to `config`'s epochs."""
 
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, continue_id: int | None = None) -> None:
         self.config = config
         self._events = CONTEXT.Queue()
         self._cancel = CONTEXT.Event()
+        self._pause = CONTEXT.Event()
         self._process = CONTEXT.Process(
             target=_child_main,
-            args=(config.to_dict(), self._events, self._cancel),
+            args=(config.to_dict(), self._events, self._cancel, self._pause, continue_id),
             name="mnist-tui-run",
             daemon=True,
         )
@@ -52,6 +65,13 @@ class RunProcess:
     def cancel(self) -> None:
         """Ask the child to stop between batches; it records the run as cancelled."""
         self._cancel.set()
+
+    def pause(self) -> None:
+        """Hold the child between two batches until `resume()`."""
+        self._pause.set()
+
+    def resume(self) -> None:
+        self._pause.clear()
 
     @property
     def pid(self) -> int | None:

@@ -67,10 +67,10 @@ class RunRecord:
 
     @property
     def best_epoch(self) -> dict[str, Any] | None:
-        """The epoch with the highest validation accuracy (test accuracy when there is no validation split)."""
-        key = "val_acc" if any(e.get("val_acc") is not None for e in self.epochs) else "test_acc"
-        scored = [e for e in self.epochs if e.get(key) is not None]
-        return max(scored, key=lambda e: e[key]) if scored else None
+        """The epoch with the highest validation accuracy (the earliest on ties, as the Trainer keeps
+        its weights); None without a validation set: a best chosen on test would be a test-set pick."""
+        scored = [e for e in self.epochs if e.get("val_acc") is not None]
+        return max(scored, key=lambda e: e["val_acc"]) if scored else None
 
 
 class _Damage(ValueError):

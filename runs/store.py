@@ -372,6 +372,34 @@ class RunStore:
 
         self._write(update)
 
+    def record_model(self, run_id: int) -> None:
+        """Note that run `run_id`'s model file exists (its first finished epoch's checkpoint), so a
+        run killed later still has the model of its last finished epoch."""
+
+        def update() -> None:
+            self._require(run_id)
+            self._conn.execute("UPDATE runs SET model_path = ? WHERE id = ?", (self.model_path(run_id).name, run_id))
+
+        self._write(update)
+
+    def reopen_run(self, run_id: int, config: RunConfig, keep_epochs: int) -> None:
+        """Mark a stopped run `running` again, owned by this process, to continue it with `config`
+        (its epochs may differ); epochs after `keep_epochs` (the checkpoint's) are dropped, as the
+        continued run records them again."""
+        owner = current_owner()
+
+        def update() -> None:
+            self._require(run_id)
+            self._conn.execute(
+                """UPDATE runs SET status = 'running', message = '', ended_at = NULL, final = NULL,
+                                   confusion = NULL, config = ?, pid = ?, hostname = ?, owner_started = ?
+                   WHERE id = ?""",
+                (json.dumps(config.to_dict()), owner.pid, owner.hostname, owner.started, run_id),
+            )
+            self._conn.execute("DELETE FROM epochs WHERE run_id = ? AND epoch > ?", (run_id, keep_epochs))
+
+        self._write(update)
+
     def _model_name(self, run_id: int, model_path: str | Path) -> str:
         """What a row stores: the file's name in the models folder, which must be the run's own."""
         if Path(model_path) != self.model_path(run_id):

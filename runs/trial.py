@@ -22,14 +22,13 @@ from data.errors import DataError
 from data.loader import load_dataset
 from data.splits import make_splits
 from nn_core.fpenv import flush_subnormals
-from nn_core.metrics import evaluate
 from nn_core.model import MLP
 from nn_core.model_io import save_model
 from nn_core.threads import blas_threads
 from nn_core.train import Trainer
 from runs.config import RunConfig
 from runs.events import EpochDone, Event, RunFinished, RunStarted
-from runs.service import _BatchReporter, _dataset_info, _final_metrics
+from runs.service import _BatchReporter, _dataset_info, _final_results
 
 
 def run_trial(
@@ -99,12 +98,11 @@ def _train(config: RunConfig, splits: Any, emit: Callable[[Event], None], cancel
             trainer.cancel()
     if trainer.status == "diverged":
         return RunFinished(None, "diverged", trainer.message, final={"epochs": len(records)})
-    evaluation = evaluate(model, splits.x_test, splits.y_test)
-    final = _final_metrics(evaluation, records, time.perf_counter() - started)
+    # Reported like every run: the best-validation weights' test accuracy (runs.service._final_results).
+    final, confusion = _final_results(model, trainer, splits, records, time.perf_counter() - started)
     with tempfile.TemporaryDirectory(prefix="mnist-tui-trial-") as folder:
         path = Path(folder) / "model.npz"
         save_model(path, model, normalization=splits.normalization.to_dict(),
                    metadata={"dataset": config.data.dataset, "config": config.to_dict()})
         model_npz = path.read_bytes()
-    return RunFinished(None, trainer.status, trainer.message, final=final,
-                       confusion=evaluation.confusion.tolist(), model_npz=model_npz)
+    return RunFinished(None, trainer.status, trainer.message, final=final, confusion=confusion, model_npz=model_npz)

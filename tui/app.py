@@ -51,6 +51,7 @@ class MnistTuiApp(App[int]):
         Binding("f7", "show_tab('studies')", "Studies", tooltip="Show the studies: many runs compared, live"),
         Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
         Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
+        Binding("f9", "pause_run", "Pause", tooltip="Hold the current run between two batches; F9 again resumes"),
         Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks first while a run is going)"),
     ]
@@ -131,7 +132,7 @@ class MnistTuiApp(App[int]):
         running = self._train.running
         if action == "start_run":
             return None if running else True
-        if action == "cancel_run":
+        if action in ("cancel_run", "pause_run"):
             return True if running else None
         return True
 
@@ -151,6 +152,9 @@ class MnistTuiApp(App[int]):
 
     def action_cancel_run(self) -> None:
         self.train_pane.cancel()
+
+    def action_pause_run(self) -> None:
+        self.train_pane.toggle_pause()
 
     def action_reset_options(self) -> None:
         if self.train_pane.running:
@@ -221,6 +225,9 @@ class MnistTuiApp(App[int]):
         self.train_pane.options.load_config(config)
         self.action_show_tab("train")
         self.notify("Options loaded: change what you like and press F5 to train.")
+
+    def on_history_pane_continue_run(self, message: HistoryPane.ContinueRun) -> None:
+        self.train_pane.continue_run(message.run_id, self.store)
 
     def on_history_pane_show_confusion(self, message: HistoryPane.ShowConfusion) -> None:
         self.action_show_tab("confusion")

@@ -33,6 +33,15 @@ class RunSummary:
     """Every config field under its short and its `section.field` name, for `field:value` filters."""
     problems: tuple[str, ...] = ()
     """What is wrong with a damaged run (its status then reads `damaged`); empty for a healthy one."""
+    test_weights: str | None = None
+    """Whose test accuracy `test_acc` is: "best" (the best-validation epoch's weights) or "last"."""
+
+    @property
+    def test_label(self) -> str:
+        """``97.1% best`` / ``96.8% last``: a test accuracy always says which weights it used."""
+        if self.test_acc is None:
+            return "-"
+        return f"{100 * self.test_acc:.1f}% {self.test_weights or 'last'}"
 
 
 def architecture(config: dict[str, Any]) -> str:
@@ -95,10 +104,15 @@ def summarize(run: Any) -> RunSummary:
     """Facts of one `RunRecord` (anything with its attributes)."""
     config = run.config or {}
     epochs = run.epochs
-    best = run.best_epoch
-    key = "val_acc" if any(e.get("val_acc") is not None for e in epochs) else "test_acc"
+    best = run.best_epoch  # None without a validation set: no "best" is ever taken from test
+    key = "val_acc"
     final = run.final or {}
     test_acc = final.get("test_acc", final.get("accuracy"))
+    weights = final.get("weights") if test_acc is not None else None
+    if test_acc is None and run.status == "interrupted" and epochs and epochs[-1].get("test_acc") is not None:
+        test_acc, weights = epochs[-1]["test_acc"], "last"  # a killed run: its model is its last epoch's
+    elif test_acc is not None and weights not in ("best", "last"):
+        weights = "last"  # runs recorded before best weights existed reported their last weights
     flat = flatten_config(config)
     short = {name.rsplit(".", 1)[-1]: value for name, value in flat.items()}
     problems = tuple(getattr(run, "problems", ()))
@@ -118,4 +132,5 @@ def summarize(run: Any) -> RunSummary:
         status="damaged" if problems else run.status,
         fields={**short, **flat},
         problems=problems,
+        test_weights=weights,
     )

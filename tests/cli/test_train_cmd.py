@@ -22,7 +22,7 @@ def test_json_lines_give_each_epoch_and_a_summary_with_the_stored_run_id(tmp_pat
     epochs, summary = lines[:-1], lines[-1]
     assert [e["epoch"] for e in epochs] == [1, 2] and all(set(e) == EPOCH_KEYS for e in epochs)
     assert all(e["event"] == "epoch" for e in epochs)
-    assert set(summary) == {"event", "run_id", "status", "test_acc", "epochs", "seconds"}
+    assert set(summary) == {"event", "run_id", "status", "test_acc", "weights", "epochs", "seconds"}
     assert summary["event"] == "summary" and summary["status"] == "completed" and summary["epochs"] == 2
     with RunStore.open(tmp_path) as store:
         run = store.get_run(summary["run_id"])

@@ -33,8 +33,11 @@ def test_stops_once_validation_loss_has_not_improved_for_patience_epochs(patienc
     # No earlier epoch was `patience` epochs past a best.
     for end in range(1, len(records)):
         assert end - (int(np.argmin(losses[:end])) + 1) < patience
-    assert f"not improved for {patience} epoch{'s' if patience > 1 else ''} (best" in trainer.message
-    assert f"epoch {best})" in trainer.message and f"after epoch {len(records)} of 40" in trainer.message
+    assert f"not improved for {patience} epoch{'s' if patience > 1 else ''} (lowest" in trainer.message
+    assert f"epoch {best});" in trainer.message and f"after epoch {len(records)} of 40" in trainer.message
+    # The weights kept as best: the highest validation accuracy's epoch (the earliest on ties), named too.
+    kept = int(np.argmax([r.val_acc for r in records])) + 1
+    assert trainer.best_epoch == kept and f"highest validation accuracy, epoch {kept}." in trainer.message
 
 
 def test_without_early_stop_the_same_run_goes_on():

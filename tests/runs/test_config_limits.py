@@ -42,8 +42,8 @@ def test_check_memory_refuses_with_the_estimate_and_the_limit():
     with pytest.raises(ConfigError) as error:
         check_memory(config, limit=8 * 10**9)
     assert error.value.field == "hidden_sizes"
-    assert "within 8.0 GB" in error.value.expected and "about 124.6 GB" in error.value.expected
-    assert error.value.summary == "needs about 124.6 GB, over the limit of 8.0 GB (50% of RAM)"
+    assert "within 8.0 GB" in error.value.expected and "about 205.2 GB" in error.value.expected
+    assert error.value.summary == "needs about 205.2 GB, over the limit of 8.0 GB (50% of RAM)"
     check_memory(RunConfig(), limit=8 * 10**9)  # the defaults fit
 
 

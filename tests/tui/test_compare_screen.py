@@ -64,7 +64,7 @@ async def test_best_values_are_marked_per_metric(store: RunStore):
         marked = {name: [BEST in v for v in cells(metrics, col)]
                   for name, col in (("best", best_val), ("acc", test_acc), ("loss", test_loss))}
         assert marked == {"best": [False, True, False], "acc": [False, True, False], "loss": [False, True, False]}
-        assert cells(metrics, test_acc) == ["94.88%", f"{BEST} 96.34%", "—"]
+        assert cells(metrics, test_acc) == ["94.88% last", f"{BEST} 96.34% last", "—"]  # whose weights: said
         assert "Compare exactly two runs" in str(app.screen.query_one("#compare-difference").render())
 
 

@@ -48,13 +48,16 @@ def test_summaries_of_stored_runs(tmp_path: Path):
     assert third.fields["limit"] == 20000 and third.fields["data.limit"] == 20000
 
 
-def test_runs_without_validation_are_ranked_by_test_accuracy(tmp_path: Path):
+def test_runs_without_validation_have_no_best_epoch(tmp_path: Path):
+    """Without a validation set there is no "best": never a best picked on test accuracy (issue 10 part 5)."""
     with RunStore.open(tmp_path / "runs.sqlite3") as store:
         run_id = store.create_run(RunConfig(data=DataConfig(val_size=0)), {})
         for epoch, acc in ((1, 0.9), (2, 0.93), (3, 0.92)):
             store.add_epoch(run_id, {"epoch": epoch, "val_acc": None, "test_acc": acc, "seconds": 1.0})
+        store.finish_run(run_id, "completed", final={"test_acc": 0.92, "weights": "last", "best_epoch": None})
         summary = summarize(store.get_run(run_id))
-    assert (summary.best_val, summary.best_epoch, summary.last_val) == (0.93, 2, 0.92)
+    assert (summary.best_val, summary.best_epoch, summary.last_val) == (None, None, None)
+    assert (summary.test_acc, summary.test_weights, summary.test_label) == (0.92, "last", "92.0% last")
 
 
 def test_filters_and_sorting(tmp_path: Path):

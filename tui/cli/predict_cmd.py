@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--wrong", action="store_true", help="the most confidently wrong test images instead")
     parser.add_argument("--count", type=common.positive_int, default=8, help="how many images (default 8)")
     parser.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (default: as the run)")
+    parser.add_argument("--weights", choices=("best", "last"),
+                        help="the best-validation epoch's or the last epoch's weights (default: those the run reported)")
     parser.set_defaults(handler=run)
 
 
@@ -54,9 +56,14 @@ def run(args: argparse.Namespace) -> int:
     from data.splits import Normalization
     from nn_core.model_io import ModelFileError, load_model
 
+    reported = "best" if (record.final or {}).get("weights") == "best" else "last"
+    weights = args.weights or reported
     try:
-        saved = load_model(record.model_path, input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES)
+        saved = load_model(record.model_path, input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES, weights=weights)
     except (ModelFileError, OSError) as error:
+        if weights == "best" and isinstance(error, ModelFileError) and "no best-validation weights" in error.problem:
+            return common.usage_error("predict", f"argument --weights: run {record.id} has no best-validation "
+                                      "weights (trained without a validation set); expected last")
         return common.failure("predict", f"cannot load the model of run {record.id}: {error}")
     data_dir = args.data_dir or record.config.get("data", {}).get("data_dir")
     try:
@@ -84,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         console.print("[yellow]warning: the test files differ from those this run was trained on[/]")
     names = dataset.spec.class_names
     accuracy = float((predicted == labels).mean())
-    console.print(assemble(f"run {record.id} · {record.dataset.get('name')} test set · accuracy {common.percent(accuracy)} · "
+    which = "best-validation weights" if weights == "best" else "last epoch's weights"
+    console.print(assemble(f"run {record.id} · {which} · {record.dataset.get('name')} test set · "
+                           f"accuracy {common.percent(accuracy)} · "
                            f"{int((predicted != labels).sum())} wrong of {len(labels)}"))
     per_row = max(1, (console.width + GAP) // (DIGIT_WIDTH + GAP))
     for start in range(0, len(chosen), per_row):

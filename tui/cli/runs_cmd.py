@@ -56,6 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
     report.set_defaults(handler=report_runs)
 
+    from tui.cli import continue_cmd  # noqa: PLC0415 - its own module, registered here
+
+    continue_cmd.register(actions)
+
     delete = actions.add_parser("delete", help="delete a run and its model file")
     delete.add_argument("run_id", type=common.positive_int, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -98,7 +102,7 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
         "id": run.id, "status": run.status, "message": run.message, "started_at": run.started_at,
         "ended_at": run.ended_at, "dataset": s.dataset, "architecture": s.architecture, "options": s.options,
         "epochs_done": s.epochs_done, "epochs_planned": s.epochs_planned, "best_val_acc": s.best_val,
-        "best_epoch": s.best_epoch, "test_acc": s.test_acc, "seconds": round(s.seconds, 3),
+        "best_epoch": s.best_epoch, "test_acc": s.test_acc, "test_weights": s.test_weights, "seconds": round(s.seconds, 3),
         "config": run.config, "study_id": run.study_id, "trial_key": run.trial_key, "problems": list(run.problems),
     }
 
@@ -123,7 +127,7 @@ def list_runs(args: argparse.Namespace) -> int:
             s = summarize(run)
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
             cells = (str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
-                     f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s")
+                     f"{s.epochs_done}/{s.epochs_planned}", best, s.test_label, f"{s.seconds:.1f}s")
             table.add_row(*map(safe_text, cells), _status(s.status))
         console.print(table)
         return _report_damaged(runs)
@@ -164,9 +168,8 @@ def show_run(args: argparse.Namespace) -> int:
             settings.add_row(safe_text(name), safe_text(json.dumps(value)))
         console.print(settings)
         console.print(_epoch_table(run))
-        if run.final:
-            console.print(f"final: test accuracy {common.percent(run.final.get('test_acc'))}, "
-                          f"test loss {common.number(run.final.get('test_loss'))}")
+        if run.final or s.test_acc is not None:
+            console.print(_final_line(run.final or {}, s))
         if run.confusion:
             console.print(_confusion_table(run.confusion, run.final or {}, _class_names(s.dataset)))
         if run.model_path:
@@ -174,6 +177,17 @@ def show_run(args: argparse.Namespace) -> int:
         return common.EXIT_OK
 
     return _with_store(args, action)
+
+
+def _final_line(final: dict[str, Any], s: RunSummary) -> str:
+    """The reported test accuracy and which weights it is of (and the other set's, when there are two)."""
+    if final.get("weights") == "best":
+        return (f"final: test accuracy {common.percent(s.test_acc)} with the best-validation weights (epoch "
+                f"{final.get('best_epoch')}), test loss {common.number(final.get('test_loss'))}; "
+                f"last epoch's weights: {common.percent(final.get('test_acc_last'))}")
+    no_val = "; no validation set, so no best weights" if final and final.get("best_epoch", 0) is None else ""
+    loss = f", test loss {common.number(final.get('test_loss'))}" if final else ""
+    return f"final: test accuracy {common.percent(s.test_acc)} with the last epoch's weights{loss}{no_val}"
 
 
 def _epoch_table(run: RunRecord) -> Table:
@@ -263,6 +277,7 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
     finals = [r.final or {} for r in runs]
     metrics: list[tuple[str, list[float | None], bool, Any]] = [
         ("test accuracy", [s.test_acc for s in summaries], True, common.percent),
+        ("test weights", [s.test_weights for s in summaries], None, str),
         ("test loss", [f.get("test_loss") for f in finals], False, common.number),
         ("best val accuracy", [s.best_val for s in summaries], True, common.percent),
         ("epochs done", [s.epochs_done for s in summaries], None, str),

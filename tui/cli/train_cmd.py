@@ -178,19 +178,26 @@ def run(args: argparse.Namespace) -> int:
         return store
     from runs.service import execute_run  # the engine is imported only when training
 
+    return follow(args.json, config, "train",
+                  lambda view, cancel: execute_run(config, store=store, on_event=view.on_event, cancel=cancel), store)
+
+
+def follow(as_json: bool, config: RunConfig, command: str, launch: Any, store: Any) -> int:
+    """Show a run as `train` does (table or JSON lines, then a summary) while `launch(view, cancel)`
+    trains it; stop signals cancel it. Returns the exit code. Shared with `runs continue`."""
     cancel, received = threading.Event(), []
-    view = JsonView() if args.json else TableView(config)
+    view = JsonView() if as_json else TableView(config)
     started = time.perf_counter()
     try:
         with store, stop_signals_cancel(cancel, received), view:
-            finished = execute_run(config, store=store, on_event=view.on_event, cancel=cancel)
+            finished = launch(view, cancel)
     except KeyboardInterrupt as interrupt:
         signals.ignore()
         print("aborted", file=sys.stderr)
         return signals.exit_code(interrupt)
     view.summary(finished, time.perf_counter() - started)
     if finished.status != "completed":
-        common.failure("train", f"run {finished.status}: {finished.message}")
+        common.failure(command, f"run {finished.status}: {finished.message}")
     if finished.status == "cancelled" and received:
         return 128 + received[0]
     return EXIT_FOR_STATUS.get(finished.status, common.EXIT_FAILED)
@@ -223,6 +230,7 @@ class JsonView:
             "run_id": finished.run_id,
             "status": finished.status,
             "test_acc": finished.final.get("test_acc"),
+            "weights": finished.final.get("weights"),
             "epochs": self.epochs,
             "seconds": round(seconds, 3),
         }
@@ -252,6 +260,11 @@ class TableView:
         self.task = self.progress.add_task("loading data", total=None, rate="")
         self.live = Live(Group(self.table, self.progress), console=self.console, refresh_per_second=8)
         self.run_id: int | None = None
+        self.trained = 0
+
+    def _epochs_line(self, total: int) -> str:
+        """Epochs trained by this command; a continued run also says its total."""
+        return _epochs(self.trained) + ("" if total in (self.trained, 0) else f" ({total} in total)")
 
     def __enter__(self) -> "TableView":
         self.live.__enter__()
@@ -275,6 +288,7 @@ class TableView:
                 completed=event.batch, total=event.batches, rate=f"{event.samples_per_second:,.0f} img/s",
             )
         elif isinstance(event, EpochDone):
+            self.trained += 1
             r = event.record
             self.table.add_row(
                 str(r["epoch"]), common.number(r.get("train_loss")), common.percent(r.get("train_acc")),
@@ -290,10 +304,12 @@ class TableView:
         if finished.run_id is None:
             return
         acc = finished.final.get("test_acc")
-        stopped = "" if finished.status == "completed" else " (the model as it stopped)"
+        weights = finished.final.get("weights")
+        which = ("" if weights is None else f" (best-validation weights, epoch {finished.final.get('best_epoch')})"
+                 if weights == "best" else " (last epoch's weights)")
         self.console.print(
-            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{stopped} · "
-            f"{_epochs(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
+            f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{which} · "
+            f"{self._epochs_line(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
         if finished.status == "completed" and finished.message:

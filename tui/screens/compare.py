@@ -142,6 +142,8 @@ class CompareScreen(Screen):
                 shown = _metric(label, values[i])
                 if label.startswith("best") and summary.best_epoch is not None:
                     shown += f" @{summary.best_epoch}"
+                if label == "test acc" and values[i] is not None:
+                    shown += f" {summary.test_weights}"  # which weights: best-validation or last
                 if i in best[c] and len(self.runs) > 1:
                     cells.append(Text(f"{BEST} {shown}", style="bold green", justify="right"))
                 else:

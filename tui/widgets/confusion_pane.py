@@ -9,6 +9,7 @@ import numpy as np
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -52,9 +53,10 @@ class Predictions:
         return hits[order]
 
 
-def compute_predictions(model_path: str, dataset: str, data_dir: str | None) -> Predictions:
-    """Load the saved model and the test set, normalise as at training time, predict every image."""
-    saved = load_model(Path(model_path), input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES)
+def compute_predictions(model_path: str, dataset: str, data_dir: str | None, weights: str = "last") -> Predictions:
+    """Load the saved model's `weights` (best or last) and the test set, normalise as at training
+    time, predict every image."""
+    saved = load_model(Path(model_path), input_size=IMAGE_PIXELS, num_classes=NUM_CLASSES, weights=weights)
     data = load_dataset(dataset, data_dir, download=False)
     norm = Normalization.from_dict(saved.normalization) if saved.normalization else Normalization.simple()
     probabilities = saved.model.predict_proba(norm.apply(data.test_images))
@@ -67,6 +69,8 @@ class ConfusionPane(Vertical):
     Predictions need the model file and the test set, so they are computed once per run in a
     thread worker and cached; the matrix itself comes straight from the store.
     """
+
+    BINDINGS = [Binding("w", "switch_weights", "Best/last weights")]
 
     DEFAULT_CSS = """
     ConfusionPane {
@@ -94,9 +98,11 @@ class ConfusionPane(Vertical):
         self.run: RunRecord | None = None
         """The run shown, as read from the store."""
         self.names: tuple[str, ...] = tuple(str(i) for i in range(10))
-        self._predictions: dict[int, Predictions] = {}
+        self._predictions: dict[tuple[int, str], Predictions] = {}
         self._pending: tuple[int, int] | None = None
-        self._loading: int | None = None
+        self._loading: tuple[int, str] | None = None
+        self.weights = "last"
+        """Whose matrix is shown: "best" (best-validation epoch) or "last"; `w` switches."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="confusion-top"):
@@ -129,6 +135,7 @@ class ConfusionPane(Vertical):
             return
         self.run = run
         self._pending = None
+        self.weights = _reported_weights(run)
         self.names = class_names(run.dataset.get("name", "mnist"))
         self.matrix_widget.set_matrix(run.confusion, self.names)
         self._info(self._describe(run))
@@ -147,8 +154,14 @@ class ConfusionPane(Vertical):
         text.append(" · ").append_text(safe_text(run.status)).append("\n")
         text.append_text(safe_text(run.dataset.get("name", "?"))).append(" test set\n")
         final = run.final or {}
-        if final.get("test_acc") is not None:
-            text.append(f"test accuracy {100 * final['test_acc']:.2f}%\n")
+        accuracy = final.get("test_acc") if self.weights == _reported_weights(run) else final.get(f"test_acc_{self.weights}")
+        if accuracy is not None:
+            text.append(f"test accuracy {100 * accuracy:.2f}%\n")
+        if run.confusion is not None:
+            text.append(_weights_line(self.weights, final), style="bold")
+            if final.get("weights") == "best":
+                text.append(" (w: switch)", style="dim")
+            text.append("\n")
         if run.confusion is None:
             ended = f" ({run.message})" if run.message else ""
             text.append_text(safe_text(f"\nNo confusion matrix: the run ended before its evaluation{ended}.", "yellow",
@@ -175,9 +188,29 @@ class ConfusionPane(Vertical):
             true, predicted = (self.names[i] for i in cell)
             self.digits.message(f"No test image of class {true} was predicted as {predicted}.")
             return
-        if run.id in self._predictions:
-            self._show_cell(self._predictions[run.id], *cell)
+        if (run.id, self.weights) in self._predictions:
+            self._show_cell(self._predictions[run.id, self.weights], *cell)
             return
+        self._pending = cell
+        self._start_loading(run)
+
+    def action_switch_weights(self) -> None:
+        """Show the other set of weights' matrix (computed from the model file and the test set)."""
+        run = self.run
+        if run is None or run.confusion is None:
+            return
+        if (run.final or {}).get("weights") != "best":
+            self.digits.message(f"Run {run.id} has only its last epoch's weights "
+                                "(no validation set, so no best-validation weights).")
+            return
+        self.weights = "last" if self.weights == "best" else "best"
+        self._pending = None
+        if (run.id, self.weights) in self._predictions:
+            self._show_matrix(self._predictions[run.id, self.weights])
+        else:
+            self._start_loading(run)
+
+    def _start_loading(self, run: RunRecord) -> None:
         if not run.model_path:
             self.digits.message(f"Run {run.id} saved no model, so its test images cannot be listed.")
             return
@@ -185,36 +218,56 @@ class ConfusionPane(Vertical):
             self.digits.message(f"The model file of run {run.id} is missing ({run.model_path}), "
                                 "so its test images cannot be listed.")
             return
-        self._pending = cell
-        self.digits.message(f"Loading the model of run {run.id} and the test set…")
-        if self._loading == run.id:
+        self.digits.message(f"Loading the model of run {run.id} ({self.weights} weights) and the test set…")
+        if self._loading == (run.id, self.weights):
             return
-        self._loading = run.id
-        self._load(run.id, run.model_path, run.dataset.get("name", "mnist"),
+        self._loading = (run.id, self.weights)
+        self._load(run.id, self.weights, run.model_path, run.dataset.get("name", "mnist"),
                    run.config.get("data", {}).get("data_dir"))
 
     @work(thread=True, exclusive=True, group="confusion-predict")
-    def _load(self, run_id: int, model_path: str, dataset: str, data_dir: str | None) -> None:
+    def _load(self, run_id: int, weights: str, model_path: str, dataset: str, data_dir: str | None) -> None:
         try:
-            predictions = compute_predictions(model_path, dataset, data_dir)
+            predictions = compute_predictions(model_path, dataset, data_dir, weights)
         except Exception as error:  # any failure becomes a message; the dashboard keeps running
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._failed, run_id, f"Cannot list the images: {error}")
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, run_id, predictions)
+            self.app.call_from_thread(self._loaded, run_id, weights, predictions)
 
     def _failed(self, run_id: int, message: str) -> None:
         self._loading = None
         if self.run is not None and self.run.id == run_id:
             self.digits.message(message)
 
-    def _loaded(self, run_id: int, predictions: Predictions) -> None:
+    def _loaded(self, run_id: int, weights: str, predictions: Predictions) -> None:
         self._loading = None
-        self._predictions[run_id] = predictions
-        if self.run is not None and self.run.id == run_id and self._pending is not None:
+        self._predictions[run_id, weights] = predictions
+        if self.run is None or self.run.id != run_id or self.weights != weights:
+            return
+        if weights != _reported_weights(self.run):
+            self._show_matrix(predictions)
+        if self._pending is not None:
             self._show_cell(predictions, *self._pending)
             self._pending = None
+        elif weights != _reported_weights(self.run):
+            self.digits.message(f"The matrix of the {weights} weights; enter on a cell lists its test images.")
+
+    def _show_matrix(self, predictions: Predictions) -> None:
+        """The shown weights' matrix: the stored one for the reported weights, else from `predictions`."""
+        run = self.run
+        if run is None:
+            return
+        if self.weights == _reported_weights(run):
+            matrix = run.confusion
+        else:
+            classes = len(self.names)
+            matrix = np.bincount(predictions.labels * classes + predictions.predicted,
+                                 minlength=classes * classes).reshape(classes, classes)
+        self.matrix_widget.set_matrix(matrix, self.names)
+        self._info(self._describe(run))
+        self.digits.message(f"The matrix of the {self.weights} weights; enter on a cell lists its test images.")
 
     def _show_cell(self, predictions: Predictions, true: int, predicted: int) -> None:
         names = self.names
@@ -225,3 +278,14 @@ class ConfusionPane(Vertical):
         items = [DigitItem(int(i), predictions.images[i], true, predictions.probabilities[i])
                  for i in indices[:MAX_IMAGES]]
         self.digits.show(title, items, names)
+
+
+def _reported_weights(run: RunRecord) -> str:
+    """Whose matrix the store holds: the run's reported weights (older runs: the last)."""
+    return "best" if (run.final or {}).get("weights") == "best" else "last"
+
+
+def _weights_line(weights: str, final: dict) -> str:
+    if weights == "best":
+        return f"best-validation weights (epoch {final.get('best_epoch')})"
+    return "last epoch's weights"

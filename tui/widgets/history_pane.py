@@ -62,10 +62,11 @@ COLUMNS = (
     Column("arch", "architecture", lambda s: s.architecture, lambda s: s.architecture),
     Column("epochs", "ep", lambda s: f"{s.epochs_done}/{s.epochs_planned or '?'}", lambda s: s.epochs_done),
     Column("best", "best val",
-           lambda s: f"{_pct(s.best_val)} @{s.best_epoch}" if s.best_val is not None else "",
+           lambda s: f"{_pct(s.best_val)} @{s.best_epoch}" if s.best_val is not None else "-",
            lambda s: s.best_val),
     Column("last", "last val", lambda s: _pct(s.last_val), lambda s: s.last_val),
-    Column("test", "test acc", lambda s: _pct(s.test_acc), lambda s: s.test_acc),
+    Column("test", "test acc", lambda s: f"{_pct(s.test_acc)} {s.test_weights}" if s.test_acc is not None else "",
+           lambda s: s.test_acc),
     Column("time", "time", lambda s: _duration(s.seconds), lambda s: s.seconds),
     Column("status", "status", lambda s: s.status, lambda s: s.status),
     Column("options", "options", lambda s: s.options, lambda s: s.options),
@@ -143,6 +144,7 @@ class HistoryPane(Vertical):
         Binding("c", "compare", "Compare"),
         Binding("v", "show_confusion", "Confusion"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
+        Binding("u", "continue_run", "Continue", tooltip="Continue this cancelled, interrupted or completed run from its last epoch"),
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
         Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
@@ -157,6 +159,12 @@ class HistoryPane(Vertical):
         """Put this stored run config (RunConfig.to_dict() shape) into the options panel."""
 
         config: dict[str, Any]
+
+    @dataclass
+    class ContinueRun(Message):
+        """Continue this stored run from its checkpoint in the Train tab."""
+
+        run_id: int
 
     @dataclass
     class ShowConfusion(Message):
@@ -389,6 +397,11 @@ class HistoryPane(Vertical):
         run_id = self.current_run_id()
         if run_id is not None:
             self.post_message(self.ShowConfusion(run_id))
+
+    def action_continue_run(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.post_message(self.ContinueRun(run_id))
 
     def action_load_options(self) -> None:
         run_id = self.current_run_id()

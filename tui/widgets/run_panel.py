@@ -15,7 +15,7 @@ from textual.widgets import Button, Label, ProgressBar, Static
 from runs.events import BatchProgress, DataProgress, RunFinished, RunStarted
 from tui.safe_text import safe_text
 
-STATES = ("ready", "loading", "training", "cancelling", "completed", "cancelled", "diverged", "failed")
+STATES = ("ready", "loading", "training", "paused", "cancelling", "completed", "cancelled", "diverged", "failed")
 
 
 def format_duration(seconds: float) -> str:
@@ -45,14 +45,14 @@ class RunPanel(Widget):
     RunPanel #run-stats { height: 1; color: $text-muted; }
     RunPanel #run-message { height: auto; max-height: 8; }
     RunPanel.-state-ready #run-state { color: $text-muted; }
-    RunPanel.-state-loading #run-state, RunPanel.-state-cancelling #run-state, RunPanel.-state-cancelled #run-state { color: $warning; }
+    RunPanel.-state-loading #run-state, RunPanel.-state-paused #run-state, RunPanel.-state-cancelling #run-state, RunPanel.-state-cancelled #run-state { color: $warning; }
     RunPanel.-state-training #run-state { color: $accent; }
     RunPanel.-state-completed #run-state { color: $success; }
     RunPanel.-state-diverged #run-state, RunPanel.-state-failed #run-state, RunPanel.-state-diverged #run-message, RunPanel.-state-failed #run-message { color: $error; }
     """
 
     state: reactive[str] = reactive("ready")
-    """ready, loading, training, cancelling, completed, cancelled, diverged or failed."""
+    """ready, loading, training, paused, cancelling, completed, cancelled, diverged or failed."""
 
     def __init__(self, clock: Any = time.monotonic, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -65,6 +65,7 @@ class RunPanel(Widget):
         with Horizontal(id="run-buttons"):
             yield Button("Start  F5", id="start", variant="success", compact=True, tooltip="Train a network with these options (F5)")
             yield Button("Cancel  F6", id="cancel", variant="error", compact=True, disabled=True, tooltip="Stop after the current batch; the run is kept as cancelled (F6)")
+            yield Button("Pause  F9", id="pause", compact=True, disabled=True, tooltip="Hold the run between two batches; F9 again resumes")
             yield Label("Ready", id="run-state")
         with Vertical(id="run-bars"):
             with Horizontal(classes="bar-row"):
@@ -79,14 +80,17 @@ class RunPanel(Widget):
     def watch_state(self, old: str, new: str) -> None:
         self.remove_class(f"-state-{old}")
         self.add_class(f"-state-{new}")
-        busy = new in ("loading", "training", "cancelling")
-        self.query_one("#cancel", Button).disabled = new not in ("loading", "training")
+        busy = new in ("loading", "training", "paused", "cancelling")
+        self.query_one("#cancel", Button).disabled = new not in ("loading", "training", "paused")
+        pause = self.query_one("#pause", Button)
+        pause.disabled = new not in ("training", "paused")
+        pause.label = "Resume  F9" if new == "paused" else "Pause  F9"
         if busy:
             self.query_one("#start", Button).disabled = True
 
     def set_startable(self, startable: bool) -> None:
         """Start is enabled only with valid options and no run going."""
-        busy = self.state in ("loading", "training", "cancelling")
+        busy = self.state in ("loading", "training", "paused", "cancelling")
         self.query_one("#start", Button).disabled = busy or not startable
 
     def _show(self, state: str, text: str, message: str = "") -> None:
@@ -143,6 +147,15 @@ class RunPanel(Widget):
         self.query_one("#epoch-bar", ProgressBar).update(progress=self.query_one("#epoch-bar", ProgressBar).total or 0)
         self.query_one("#run-bar", ProgressBar).update(total=max(self._epochs, 1), progress=epoch)
 
+    def paused(self, run_id: int | None) -> None:
+        run = f" run #{run_id}" if run_id is not None else ""
+        self._show("paused", f"Paused{run} (F9 resumes)",
+                   "The run waits between two batches; its epochs so far are saved.")
+
+    def resumed(self, run_id: int | None) -> None:
+        run = f" run #{run_id}" if run_id is not None else ""
+        self._show("training", f"Training{run}")
+
     def cancelling(self) -> None:
         self._show("cancelling", "Cancelling… (finishing the current batch)")
 
@@ -154,7 +167,9 @@ class RunPanel(Widget):
         final = event.final or {}
         if event.status == "completed":
             accuracy = final.get("test_acc")
-            details = [f"test accuracy {accuracy:.2%}"] if isinstance(accuracy, (int, float)) else []
+            which = (f"best-validation weights, epoch {final.get('best_epoch')}" if final.get("weights") == "best"
+                     else "last epoch's weights")
+            details = [f"test accuracy {accuracy:.2%} ({which})"] if isinstance(accuracy, (int, float)) else []
             if self._started_at is not None:
                 details.append(f"took {format_duration(self._clock() - self._started_at)}")
             details.append("confusion matrix: F3")

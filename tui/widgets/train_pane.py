@@ -23,6 +23,7 @@ from data.registry import get_spec
 from data.sources import dataset_cache_dir, locate, supply_hint
 from runs.config import RunConfig
 from runs.events import RunFinished
+from runs.store import StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.messages import BatchProgressed, DataProgressed, EpochCompleted, RunBegan, RunEnded, message_for
 from tui.runners import RUNNERS
@@ -61,6 +62,8 @@ class TrainPane(Widget):
         self._runner = RUNNERS[runner]
         self._clock = clock
         self._run: Any = None
+        self._run_id: int | None = None
+        self._previous: list[dict[str, Any]] = []
         self._records: list[dict[str, Any]] = []
         self._last_progress = 0.0
         self._epochs_drawn = 0.0
@@ -104,6 +107,39 @@ class TrainPane(Widget):
     def _cancel_pressed(self) -> None:
         self.cancel()
 
+    @on(Button.Pressed, "#pause")
+    def _pause_pressed(self) -> None:
+        self.toggle_pause()
+
+    def toggle_pause(self) -> bool:
+        """Pause the running run between two batches, or resume it; True if there was one to act on."""
+        panel = self.run_panel
+        if self._run is None or panel.state not in ("training", "paused"):
+            return False
+        if panel.state == "paused":
+            self._run.resume()
+            panel.resumed(self._run_id)
+        else:
+            self._run.pause()
+            panel.paused(self._run_id)
+        return True
+
+    def continue_run(self, run_id: int, store: Any) -> None:
+        """Continue stored run `run_id` from its checkpoint (History's Continue), shown here like a new run."""
+        from runs.service import CannotContinue, plan_continue  # noqa: PLC0415 - reads the model file
+
+        if self.running:
+            self.notify("A run is already going; wait for it or cancel it first (F6).", severity="warning")
+            return
+        try:
+            record, config, resume, _ = plan_continue(store, run_id, None)
+        except (CannotContinue, StoreError) as error:
+            self.notify(plain(str(error), multiline=True), title="Cannot continue", severity="error", markup=False)
+            return
+        done = resume.epoch if resume is not None else 0
+        self.app.action_show_tab("train")
+        self._launch(config, continue_id=run_id, previous=record.epochs[:done])
+
     def start(self) -> None:
         """Start a run with the current options, first offering a download if the data is missing."""
         config = self.options.config
@@ -139,17 +175,20 @@ class TrainPane(Widget):
 
         self.app.push_screen(ConfirmDialog(f"{spec.name} is not on this machine", body, "Download", "Not now"), answered)
 
-    def _launch(self, config: RunConfig) -> None:
-        try:
-            save_options(config)
-        except OSError as error:
-            self.notify(plain(f"Could not remember these options: {error}"), severity="warning", markup=False)
+    def _launch(self, config: RunConfig, continue_id: int | None = None, previous: list[dict[str, Any]] = ()) -> None:
+        if continue_id is None:
+            try:
+                save_options(config)
+            except OSError as error:
+                self.notify(plain(f"Could not remember these options: {error}"), severity="warning", markup=False)
         self._records = []
+        self._previous = list(previous)
+        self._run_id = continue_id
         self.query_one(MetricsTable).reset()
         self.query_one(Curves).show([])
         self.run_panel.begin(config.train.epochs)
         try:
-            run = self._runner(config)
+            run = self._runner(config, continue_id)
         except Exception as error:  # noqa: BLE001 - e.g. no process could be created: say so, keep going
             self._show_finished(RunFinished(None, "failed", f"The run could not be started: {type(error).__name__}: {error}"))
             return
@@ -173,6 +212,11 @@ class TrainPane(Widget):
         self.run_panel.data_progress(message.event)
 
     def on_run_began(self, message: RunBegan) -> None:
+        self._run_id = message.event.run_id
+        # A continued run shows the epochs it had (up to its checkpoint) before the new ones.
+        self._records, self._previous = self._previous, []
+        if self._records:
+            self._draw_epochs_soon()
         self.run_panel.run_started(message.event)
 
     def on_batch_progressed(self, message: BatchProgressed) -> None:
