@@ -24,6 +24,7 @@ from nn_core.augment import Augmenter
 from nn_core.config import TrainConfig
 from nn_core.dropout import Dropout
 from nn_core.fpenv import flush_subnormals
+from nn_core.layer_stats import LayerStats
 from nn_core.metrics import loss_and_accuracy
 from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
@@ -56,9 +57,14 @@ class EpochRecord:
     test_acc: float | None
     lr: float
     seconds: float
+    layers: list[dict] | None = None
+    """Per-layer statistics (nn_core.layer_stats) when the Trainer was given a LayerStats."""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        if record["layers"] is None:
+            del record["layers"]
+        return record
 
 
 def _checked_split(name: str, split, model: MLP) -> tuple[np.ndarray, np.ndarray] | None:
@@ -105,6 +111,7 @@ class Trainer:
         config: optimiser, learning rate, schedule, batch size, epochs, penalties, seed.
         train, val, test: (x (n, input_size), y (n,)) pairs; val and test are optional.
         on_batch: called as on_batch(epoch, batch, batches) after every batch (1-based).
+        layer_stats: optional nn_core.layer_stats.LayerStats; each record then carries `layers`.
 
     `status` is 'running' until `run()` ends, then 'completed', 'cancelled' or 'diverged';
     `message` explains the last two, and a completed run that stopped early (early_stop).
@@ -129,6 +136,7 @@ class Trainer:
         val: tuple[np.ndarray, np.ndarray] | None = None,
         test: tuple[np.ndarray, np.ndarray] | None = None,
         on_batch: Callable[[int, int, int], None] | None = None,
+        layer_stats: LayerStats | None = None,
     ) -> None:
         self.model = model
         self.config = config
@@ -136,6 +144,7 @@ class Trainer:
         self.val = _checked_split("val", val, model)
         self.test = _checked_split("test", test, model)
         self.on_batch = on_batch
+        self.layer_stats = layer_stats
         self.optimizer = make_optimizer(config.optimizer, config.momentum, config.weight_decay)
         rates = config.dropout_rates(len(model.config.hidden_sizes))
         self.dropout = Dropout(rates, np.random.default_rng((config.seed, 2))) if any(rates) else None
@@ -192,6 +201,7 @@ class Trainer:
                 val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
                 test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
                 stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
+                layers = self.layer_stats.epoch() if self.layer_stats is not None else None
             yield EpochRecord(
                 epoch=epoch,
                 train_loss=loss_sum / n,
@@ -202,6 +212,7 @@ class Trainer:
                 test_acc=test[1],
                 lr=lr,
                 seconds=time.perf_counter() - started,
+                layers=layers,
             )
             if stuck is not None:
                 self.status, self.message = "diverged", stuck
@@ -228,6 +239,9 @@ class Trainer:
         optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
         dropout, augmenter = self.dropout, self.augmenter
         cancel = self._cancel
+        stats = self.layer_stats
+        if stats is not None:
+            stats.start_epoch(batches)
         take, copyto = np.take, np.copyto
         bs, n = self.config.batch_size, len(order)
         total = 0.0
@@ -246,7 +260,12 @@ class Trainer:
                     augmenter.apply(buf.source, buf.augmented)
                 copyto(buf.features, buf.augmented)
                 take(onehot, rows, axis=0, out=buf.onehot, mode="clip")
+                sampled = stats is not None and b % stats.every == 0
+                if sampled:
+                    stats.before_step(buf.x, buf.onehot)
                 loss = step(buf.x, buf.onehot, lr, optimizer, penalties, predictions[lo:hi], dropout)
+                if sampled:
+                    stats.after_step()
                 if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
                     self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None

@@ -19,6 +19,7 @@ from data.errors import DataError
 from data.loader import load_dataset
 from data.splits import make_splits
 from nn_core.metrics import evaluate
+from nn_core.layer_stats import LayerStats, probe_images
 from nn_core.model import MLP
 from nn_core.fpenv import flush_subnormals
 from nn_core.model_io import save_model
@@ -168,6 +169,8 @@ def _train(
     started = time.perf_counter()
     model = MLP(config.model, seed=config.train.seed)
     reporter = _BatchReporter(emit, config.train.batch_size, cancel)
+    val = (splits.x_val, splits.y_val) if len(splits.y_val) else None
+    inside = LayerStats(model, probe_images(val, (splits.x_train, splits.y_train)))
     trainer = Trainer(
         model,
         config.train,
@@ -175,6 +178,7 @@ def _train(
         val=(splits.x_val, splits.y_val) if len(splits.y_val) else None,
         test=(splits.x_test, splits.y_test),
         on_batch=reporter,
+        layer_stats=inside,
     )
     reporter.trainer = trainer
     records: list[dict[str, Any]] = []
