@@ -91,6 +91,19 @@ def _finite(value):
     return value if np.isfinite(value) else None
 
 
+def dead_note(model: MLP, probe: np.ndarray) -> str:
+    """`` Then 64 of 64 units of hidden layer 1 were dead ...`` for a run stopped mid-epoch, or ''."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        stats = activation_stats(model, probe)
+    notes = []
+    for i, (row, width) in enumerate(zip(stats[:-1], model.config.hidden_sizes), 1):
+        share = row["dead"] if row["dead"] is not None else row["saturated"]
+        if share:
+            what = "dead (never active)" if row["dead"] is not None else "saturated"
+            notes.append(f"{round(share * width)} of {width} units of hidden layer {i} were {what}")
+    return f" By then {'; '.join(notes)} on the probe images." if notes else ""
+
+
 class LayerStats:
     """Collects one epoch's statistics; the Trainer calls `before_step`/`after_step` around each batch and `epoch` after it.
 

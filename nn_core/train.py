@@ -24,7 +24,7 @@ from nn_core.augment import Augmenter
 from nn_core.config import TrainConfig
 from nn_core.dropout import Dropout
 from nn_core.fpenv import flush_subnormals
-from nn_core.layer_stats import LayerStats
+from nn_core.layer_stats import LayerStats, dead_note
 from nn_core.metrics import loss_and_accuracy
 from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
@@ -280,3 +280,5 @@ class Trainer:
             f"Training diverged in epoch {epoch}: {what}. "
             f"Try a lower learning rate than {self.config.learning_rate:g}."
         )
+        if self.layer_stats is not None:
+            self.message += dead_note(self.model, self.layer_stats.probe)

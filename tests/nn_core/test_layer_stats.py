@@ -98,3 +98,13 @@ def test_a_trainer_without_stats_records_none():
     config = TrainConfig(optimizer="sgd", learning_rate=0.1, batch_size=3, epochs=1, schedule="constant")
     record = next(iter(Trainer(model, config, (PROBE, np.array([0, 1, 1]))).run()))
     assert record.layers is None and "layers" not in record.as_dict()
+
+
+def test_a_run_that_explodes_names_its_dead_units(mnist):
+    x, y = mnist["x_train"][:2000], mnist["y_train"][:2000]
+    model = MLP(ModelConfig(hidden_sizes=(64,)), 0)
+    config = TrainConfig(optimizer="momentum", learning_rate=3.0, epochs=1)
+    trainer = Trainer(model, config, (x, y), layer_stats=LayerStats(model, x[:1000]))
+    assert list(trainer.run()) == []
+    assert trainer.status == "diverged" and "the loss exploded" in trainer.message
+    assert " of 64 units of hidden layer 1 were dead (never active) on the probe images." in trainer.message
