@@ -13,7 +13,7 @@ from rich.text import Text
 
 from runs.export import FORMATS, export_text, write_atomically
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
-from tui.cli import common
+from tui.cli import common, inside_cmd
 from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import assemble, plain, safe_text
@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--force", action="store_true", help="replace FILE if it exists")
     report.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (for the mistakes)")
     report.set_defaults(handler=report_runs)
+
+    inside_cmd.register(actions, _with_store)
 
     delete = actions.add_parser("delete", help="delete a run and its model file")
     delete.add_argument("run_id", type=common.positive_int, metavar="ID")
