@@ -186,7 +186,7 @@ def _train(
         row = record.as_dict()
         store.add_epoch(run_id, row)
         records.append(row)
-        emit(EpochDone(run_id, row))
+        emit(EpochDone(run_id, row, first_layer=model.weights[0].copy()))
         if cancel is not None and cancel.is_set():
             trainer.cancel()
     status, message = trainer.status, trainer.message

@@ -63,9 +63,12 @@ def unit_tiles(first_layer: np.ndarray) -> np.ndarray:
     return weights.T.reshape(weights.shape[1], 28, 28)
 
 
-def tile_grid(tiles: np.ndarray, scale: float, columns: int, factor: int = 4, picked: int | None = None) -> Text:
-    """Tiles pooled by `factor`, `columns` to a row, one space apart, numbered from 1; the picked one underlined."""
-    small = [pooled(t, factor) for t in tiles]
+def tile_grid(tiles: np.ndarray, scale: float, columns: int, factor: int = 4, picked: int | None = None,
+              margin: int = 0) -> Text:
+    """Tiles without `margin` pixels at each edge, pooled by `factor`, `columns` to a row, one space apart,
+    numbered from 1; the picked one's number reversed."""
+    side = tiles.shape[1] if len(tiles) else 0
+    small = [pooled(t[margin:side - margin, margin:side - margin], factor) for t in tiles]
     side = small[0].shape[1] if small else 0
     out = Text()
     for start in range(0, len(small), columns):

@@ -8,28 +8,11 @@ centred by its centre of mass in 28x28. The 28x28 result is drawn so one sees wh
 from __future__ import annotations
 
 import numpy as np
-from rich.text import Text
 
 from tui.cli import common
 from tui.digit_art import digit_text
+from tui.probability_bars import probability_bars
 from tui.safe_text import assemble, safe_text
-
-BAR_WIDTH = 30
-
-
-def probability_bars(probabilities: np.ndarray, names: tuple[str, ...], width: int = BAR_WIDTH) -> Text:
-    """One line per class: name, a bar, the percentage; the most probable class in bold."""
-    best = int(np.argmax(probabilities))
-    text = Text()
-    for k, p in enumerate(probabilities.tolist()):
-        filled = round(p * width)
-        style = "bold green" if k == best else ""
-        text.append(f"{names[k][:12]:>12} ", style=style)
-        text.append("█" * filled, style="green" if k == best else "blue")
-        text.append("·" * (width - filled), style="dim")
-        text.append(f" {100 * p:5.1f}%\n", style=style)
-    text.rstrip()
-    return text
 
 
 def predict_image(record, saved, path: str, names: tuple[str, ...]) -> int:
