@@ -33,7 +33,10 @@ def _open(path: Path) -> Image.Image:
         raise ImageFileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise ImageFileError(f"{path}: is a folder, expected a PNG or PGM file") from None
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise ImageFileError(f"{path}: far too many pixels, expected at most {MAX_SIDE} a side "
+                             f"and {MAX_PIXELS:,} in all") from None
+    except UnidentifiedImageError:
         raise ImageFileError(f"{path}: not a PNG or PGM image Pillow can read") from None
     except OSError as error:
         raise ImageFileError(f"{path}: cannot read it ({error.strerror or error})") from None

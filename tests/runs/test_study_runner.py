@@ -47,6 +47,7 @@ def test_a_small_study_on_real_workers_records_every_trial_once_with_live_epochs
         assert run.owner.pid == os.getpid()  # the client, not a worker, owns and writes every run
         assert run.dataset["checksums"] and run.final["test_acc"] == run.epochs[-1]["test_acc"] > 0.1
         assert load_model(run.model_path).model.config.hidden_sizes == (8,)
+        assert [row["layer"] for row in run.epochs[-1]["layers"]] == [1, 2]  # trials record layer statistics too
         kinds = [type(ev).__name__ for key, ev in seen if key == run.trial_key and not ev.__class__.__name__.startswith("Batch")]
         assert kinds == ["RunStarted", "EpochDone", "EpochDone", "RunFinished"]  # epochs arrive before the end
 
