@@ -1,19 +1,24 @@
-"""Checks the layer statistics stored with an epoch (`layers` in its extra JSON) as they are read.
+"""Layer statistics read from the store's layer_stats table, checked, and joined to one run's epochs.
 
-The store is untrusted (runs.rows): a `layers` value that is not a list of per-layer objects
-with numbers where numbers belong, or histogram counts that are not small lists of whole
-numbers, makes the epoch damaged with a message naming the field, instead of a traceback
-in the Inside tab or `runs inside` later.
+The store is untrusted (runs.rows): a `layers` value that is not JSON, not a list of per-layer
+objects with numbers where numbers belong, or has histogram counts that are not small lists of
+whole numbers, becomes one of the run's `problems` naming the epoch and the field, instead of a
+traceback in the Inside tab or `runs inside` later. Only a single run's read joins them
+(RunStore.get_run): the history's list of every run never reads or parses them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
-from typing import Any
+from typing import Any, Mapping
 
 from nn_core.layer_stats import FIELDS, HIST_BINS
 
 MAX_LAYERS = 64
+MAX_JSON_CHARS = 200_000
+"""An epoch's statistics are about 500 characters a layer; anything near this size is damage."""
 SHARES = ("dead", "saturated")
 
 
@@ -60,3 +65,35 @@ def check_layers(value: Any) -> list[dict[str, Any]]:
         _counts(f"{where}.hist.now", hist.get("now"))
         _counts(f"{where}.hist.init", hist.get("init"))
     return value
+
+
+def _parsed(text: Any) -> Any:
+    if not isinstance(text, str):
+        raise LayerStatsError("layers: expected JSON text")
+    if len(text) > MAX_JSON_CHARS:
+        raise LayerStatsError(f"layers: {len(text):,} characters of JSON, more than any run stores")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise LayerStatsError("layers: not valid JSON") from None
+
+
+def with_layer_stats(record, rows: list[Mapping[str, Any]]):
+    """`record` (a RunRecord) with each epoch's checked `layers` added; damaged ones become problems.
+
+    Any `layers` key an epoch's extra JSON might carry (a hand-edited store) is dropped first:
+    statistics come from this table only, always checked.
+    """
+    epochs = [{k: v for k, v in e.items() if k != "layers"} for e in record.epochs]
+    by_epoch = {e["epoch"]: e for e in epochs}
+    problems = list(record.problems)
+    for row in rows:
+        epoch = row["epoch"]
+        try:
+            layers = check_layers(_parsed(row["layers"]))
+        except LayerStatsError as damage:
+            problems.append(f"epoch {epoch}: {damage}")
+            continue
+        if epoch in by_epoch:
+            by_epoch[epoch]["layers"] = layers
+    return dataclasses.replace(record, epochs=epochs, problems=tuple(problems))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from runs.config import RunConfig
-from runs.layer_rows import LayerStatsError, check_layers
 from runs.owner import Owner
 from runs.schema import EPOCH_COLUMNS, STATUSES
 
@@ -196,10 +195,6 @@ def _epoch(row: Mapping[str, Any]) -> dict[str, Any]:
         for c in EPOCH_COLUMNS[1:]:
             _number(c, row[c], low=0 if c in ACCURACIES else None, high=1 if c in ACCURACIES else None)
         extra = _json("extra", row["extra"], dict)
-        if "layers" in extra:
-            check_layers(extra["layers"])
-    except LayerStatsError as damage:
-        raise _Damage(f"epoch {number}: {damage}") from None
     except _Damage as damage:
         raise _Damage(f"epoch {number}: {damage}") from None
     record.update({k: v for k, v in extra.items() if k not in record})
