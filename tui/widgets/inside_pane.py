@@ -81,6 +81,8 @@ class InsidePane(VerticalScroll):
         self.normalization = None
         self.class_names: tuple[str, ...] = tuple(str(k) for k in range(10))
         self._ink = np.zeros((28, 28))
+        self._last_live: tuple[int, np.ndarray] | None = None
+        """The last epoch's first layer of the last run followed live: a run that diverged saves no model."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="inside-head"):
@@ -143,7 +145,8 @@ class InsidePane(VerticalScroll):
                 problems = run.describe_damage()
             elif run.model_path:
                 problems = self._load_model(run)
-        self._tiles_from_model()
+        live = self._last_live[1] if self._last_live and self._last_live[0] == run_id and self.model is None else None
+        self._tiles_from_model(live)
         self._redraw(problems)
 
     def _load_model(self, run) -> str:
@@ -168,6 +171,8 @@ class InsidePane(VerticalScroll):
             first_layer = self.model.weights[0]
         tiles = self.query_one(WeightTiles)
         if first_layer is None:
+            tiles.empty_note = ("no weight pictures yet: they appear after the first epoch" if self.status == "running"
+                                else f"no weight pictures: run {self.run_id} saved no model ({plain(str(self.status))})")
             tiles.show(np.zeros((0, 28, 28)), 1.0)
             return
         tiles.show(unit_tiles(first_layer), weight_scale(first_layer))
@@ -202,6 +207,8 @@ class InsidePane(VerticalScroll):
             self._redraw()
 
     def epoch_done(self, run_id: int, record: dict[str, Any], first_layer: np.ndarray | None) -> None:
+        if first_layer is not None:
+            self._last_live = (run_id, first_layer)
         if run_id != self.run_id:
             return
         self.epochs = [e for e in self.epochs if e.get("epoch") != record.get("epoch")] + [record]
@@ -210,10 +217,10 @@ class InsidePane(VerticalScroll):
         self._redraw()
 
     def run_ended(self, run_id: int | None) -> None:
-        if run_id is not None and run_id == self.run_id:
-            self.show_run(run_id, chosen=False)
         if run_id == self.live_id:
             self.live_id = None
+        if run_id is not None and run_id == self.run_id:
+            self.show_run(run_id, chosen=False)
 
     # ----- drawing ----------------------------------------------------------------------------
 
@@ -273,7 +280,6 @@ class InsidePane(VerticalScroll):
         dead = self.query_one("#inside-dead-plot", PlotextPlot)
         for widget, title in ((grad, "gradient norm per layer (log)"), (dead, "dead or saturated units %")):
             widget.plt.clear_data()
-            widget.plt.clear_figure()
             widget.plt.title(title)
         if with_stats:
             epochs = [e["epoch"] for e in with_stats]
@@ -292,6 +298,8 @@ class InsidePane(VerticalScroll):
                     if points:
                         dead.plt.plot(*zip(*points), color=colour, marker="braille")
             dead.plt.ylim(0, 100)
+            for widget in (grad, dead):
+                widget.plt.xlim(epochs[0], epochs[-1] if len(epochs) > 1 else epochs[0] + 1)
             if len(epochs) <= 10:
                 grad.plt.xticks(epochs)
                 dead.plt.xticks(epochs)
@@ -313,8 +321,9 @@ class InsidePane(VerticalScroll):
             text.append_text(histogram_text(row, len(layers)))
             share = row["dead"] if row.get("dead") is not None else row.get("saturated")
             what = "dead" if row.get("dead") is not None else "saturated"
+            ratio = row.get("update_ratio")
             numbers = f"\n|W| {row['weight_norm']:.3g} |grad| {_fmt(row.get('grad_norm'))} " \
-                      f"step/W {_fmt(row.get('update_ratio'))}"
+                      f"step {'-' if ratio is None else format(ratio, '.1e')}"
             if share is not None:
                 numbers += f" {share:.0%} {what}"
             text.append(numbers + "\n", style="dim")

@@ -51,6 +51,7 @@ class WeightTiles(Widget, can_focus=True):
         super().__init__(**kwargs)
         self.tiles = np.zeros((0, 28, 28))
         self.scale = 1.0
+        self.empty_note = "no weight pictures"
 
     def show(self, tiles: np.ndarray, scale: float) -> None:
         self.tiles, self.scale = tiles, scale
@@ -68,7 +69,7 @@ class WeightTiles(Widget, can_focus=True):
 
     def render(self) -> Text:
         if not len(self.tiles):
-            return Text("no weight pictures: this run has no saved model yet", style="dim")
+            return Text(self.empty_note, style="dim")
         return tile_grid(self.tiles, self.scale, self.columns, factor=FACTOR, picked=self.picked, margin=MARGIN)
 
     def watch_picked(self, unit: int) -> None:
