@@ -461,6 +461,10 @@ class RunStore:
             raise DamagedRunError(record)
         return record
 
+    def run_ids(self) -> list[int]:
+        """Every run's id, oldest first, without reading the runs (for stepping through them)."""
+        return [row[0] for row in self._read("SELECT id FROM runs ORDER BY id")]
+
     def list_runs(self) -> list[RunRecord]:
         """Every run, oldest first, each with its epochs."""
         return self._records(self._read("SELECT * FROM runs ORDER BY id"))

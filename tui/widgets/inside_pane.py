@@ -122,7 +122,7 @@ class InsidePane(VerticalScroll):
 
     def _run_ids(self) -> list[int]:
         try:
-            return sorted(r.id for r in self.store.list_runs())
+            return self.store.run_ids()
         except StoreError:
             return []
 
@@ -240,7 +240,7 @@ class InsidePane(VerticalScroll):
         self.query_one("#inside-legend", Static).update(legend if len(tiles.tiles) else "")
         self._draw_unit()
         self._draw_curves()
-        self.query_one("#inside-hist", Static).update(self._hist_text(layers))
+        self.query_one("#inside-hist", Static).update(self._hist_text(layers, self.status))
         self._classify()
 
     def _title(self, stats: dict[str, Any] | None) -> Text:
@@ -313,9 +313,11 @@ class InsidePane(VerticalScroll):
         self.query_one("#inside-curve-legend", Static).update(legend)
 
     @staticmethod
-    def _hist_text(layers: list[dict[str, Any]]) -> Text:
+    def _hist_text(layers: list[dict[str, Any]], status: str) -> Text:
         if not layers:
-            return Text("no layer statistics yet: they are recorded after each epoch", style="dim")
+            if status in ("running", ""):
+                return Text("no layer statistics yet: they are recorded after each epoch", style="dim")
+            return Text("no layer statistics: the run finished no epoch, or is older than them", style="dim")
         text = Text("weights now (red) vs at the start (blue)\n", style="dim")
         for row in layers:
             text.append_text(histogram_text(row, len(layers)))
