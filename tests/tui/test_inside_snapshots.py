@@ -55,3 +55,14 @@ def test_inside_tab_snapshot(snap_compare, tmp_path):
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=draw)
+
+
+def test_inside_tab_snapshot_at_80x24(snap_compare, tmp_path):
+    """At 80x24 the pane scrolls: the tiles five to a row beside the picked unit, the rest below."""
+    app = MnistTuiApp(_fixed_store(tmp_path / "home"), runner="thread")
+
+    async def pick(pilot):
+        await pilot.press("f9", "down", "right")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=pick)
