@@ -25,6 +25,7 @@ from nn_core.checkpoint import TrainState, restore_rng
 from nn_core.config import TrainConfig
 from nn_core.dropout import Dropout
 from nn_core.fpenv import flush_subnormals
+from nn_core.layer_stats import LayerStats, dead_note
 from nn_core.metrics import loss_and_accuracy
 from nn_core.model import MLP
 from nn_core.optimizers import make_optimizer
@@ -57,9 +58,14 @@ class EpochRecord:
     test_acc: float | None
     lr: float
     seconds: float
+    layers: list[dict] | None = None
+    """Per-layer statistics (nn_core.layer_stats) when the Trainer was given a LayerStats."""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        if record["layers"] is None:
+            del record["layers"]
+        return record
 
 
 def _checked_split(name: str, split, model: MLP) -> tuple[np.ndarray, np.ndarray] | None:
@@ -106,6 +112,7 @@ class Trainer:
         config: optimiser, learning rate, schedule, batch size, epochs, penalties, seed.
         train, val, test: (x (n, input_size), y (n,)) pairs; val and test are optional.
         on_batch: called as on_batch(epoch, batch, batches) after every batch (1-based).
+        layer_stats: optional nn_core.layer_stats.LayerStats; each record then carries `layers`.
 
     `status` is 'running' until `run()` ends, then 'completed', 'cancelled' or 'diverged';
     `message` explains the last two, and a completed run that stopped early (early_stop).
@@ -131,6 +138,7 @@ class Trainer:
         test: tuple[np.ndarray, np.ndarray] | None = None,
         on_batch: Callable[[int, int, int], None] | None = None,
         resume: TrainState | None = None,
+        layer_stats: LayerStats | None = None,
     ) -> None:
         self.model = model
         self.config = config
@@ -138,6 +146,7 @@ class Trainer:
         self.val = _checked_split("val", val, model)
         self.test = _checked_split("test", test, model)
         self.on_batch = on_batch
+        self.layer_stats = layer_stats
         self.optimizer = make_optimizer(config.optimizer, config.momentum, config.weight_decay)
         rates = config.dropout_rates(len(model.config.hidden_sizes))
         self.dropout = Dropout(rates, np.random.default_rng((config.seed, 2))) if any(rates) else None
@@ -242,6 +251,7 @@ class Trainer:
                 val = loss_and_accuracy(self.model, *self.val) if self.val else (None, None)
                 test = loss_and_accuracy(self.model, *self.test) if self.test else (None, None)
                 stuck = stall_message(epoch, predictions, y, self.model, x, self.config.learning_rate)
+                layers = self.layer_stats.epoch() if self.layer_stats is not None else None
             self._finish_epoch(epoch, val)
             yield EpochRecord(
                 epoch=epoch,
@@ -253,6 +263,7 @@ class Trainer:
                 test_acc=test[1],
                 lr=lr,
                 seconds=time.perf_counter() - started,
+                layers=layers,
             )
             if stuck is not None:
                 self.status, self.message = "diverged", stuck
@@ -291,6 +302,9 @@ class Trainer:
         optimizer, penalties, on_batch = self.optimizer, self.penalties, self.on_batch
         dropout, augmenter = self.dropout, self.augmenter
         cancel = self._cancel
+        stats = self.layer_stats
+        if stats is not None:
+            stats.start_epoch(batches)
         take, copyto = np.take, np.copyto
         bs, n = self.config.batch_size, len(order)
         total = 0.0
@@ -309,7 +323,12 @@ class Trainer:
                     augmenter.apply(buf.source, buf.augmented)
                 copyto(buf.features, buf.augmented)
                 take(onehot, rows, axis=0, out=buf.onehot, mode="clip")
+                sampled = stats is not None and b % stats.every == 0
+                if sampled:
+                    stats.before_step(buf.x, buf.onehot)
                 loss = step(buf.x, buf.onehot, lr, optimizer, penalties, predictions[lo:hi], dropout)
+                if sampled:
+                    stats.after_step()
                 if not loss < DIVERGED_LOSS * (hi - lo):  # also true for NaN
                     self._diverged(epoch, f"the loss exploded to {loss / (hi - lo):.3g} per sample")
                     return None
@@ -324,3 +343,5 @@ class Trainer:
             f"Training diverged in epoch {epoch}: {what}. "
             f"Try a lower learning rate than {self.config.learning_rate:g}."
         )
+        if self.layer_stats is not None:
+            self.message += dead_note(self.model, self.layer_stats.probe)

@@ -45,6 +45,8 @@ class EpochDone:
 
     run_id: int
     record: dict[str, Any]
+    first_layer: Any = field(default=None, repr=False, compare=False)
+    """The first layer's weights (input_size, units) after this epoch, for live weight pictures; not stored."""
 
 
 @dataclass(frozen=True)

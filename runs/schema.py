@@ -6,16 +6,20 @@ Version history:
   2. runs gain message, dataset_name, seed and the owner (pid, hostname, owner_started)
      so orphaned runs can be found; epochs become one column per metric so they can be queried
      and sorted in SQL. Keys an epoch record has beyond the known columns are kept in `extra`.
-  3. (current) studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
+  3. studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
      owner) and runs.study_id, runs.trial_key: a study's trials are ordinary runs. A unique index
      on (study_id, trial_key) holds each trial to one run, whatever happens (runs.study_store).
+  4. (current; "v5" in issue 11's numbering — another branch may take 4, the two are independent)
+     layer_stats(run_id, epoch, layers): each epoch's layer statistics (nn_core.layer_stats) as
+     one JSON array, in a table of their own so that reading the history (every run's epochs)
+     never reads or parses them; only one run's reads do (runs.layer_rows).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 STATUSES = ("running", "completed", "cancelled", "diverged", "failed", "interrupted")
 EPOCH_COLUMNS = (
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds",
@@ -83,11 +87,21 @@ _STUDY_INDEXES = (
 )
 
 
+_LAYER_STATS_V5 = """
+CREATE TABLE layer_stats (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    layers TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+)"""
+
+
 def create(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database (caller holds a write transaction)."""
     for statement in (_RUNS_V2, _EPOCHS_V2, _INDEXES):
         conn.execute(statement)
     _v2_to_v3(conn)
+    _v3_to_v4(conn)
     conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
 
 
@@ -134,7 +148,12 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Add the layer_stats table (issue 11); runs recorded before it have no statistics (no rows)."""
+    conn.execute(_LAYER_STATS_V5)
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 """MIGRATIONS[v] turns a version-v database into version v + 1."""
 
 

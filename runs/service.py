@@ -22,6 +22,7 @@ from data.errors import DataError
 from data.loader import load_dataset
 from data.splits import make_splits
 from nn_core.metrics import evaluate
+from nn_core.layer_stats import LayerStats, probe_images
 from nn_core.model import MLP
 from nn_core.fpenv import flush_subnormals
 from nn_core.checkpoint import TrainState
@@ -315,6 +316,8 @@ def _train(
     started = time.perf_counter()
     model = model or MLP(config.model, seed=config.train.seed)
     reporter = _BatchReporter(emit, config.train.batch_size, cancel, pause=pause)
+    val = (splits.x_val, splits.y_val) if len(splits.y_val) else None
+    inside = LayerStats(model, probe_images(val, (splits.x_train, splits.y_train)))
     trainer = Trainer(
         model,
         config.train,
@@ -323,6 +326,7 @@ def _train(
         test=(splits.x_test, splits.y_test),
         on_batch=reporter,
         resume=resume,
+        layer_stats=inside,
     )
     reporter.trainer = trainer
     records: list[dict[str, Any]] = list(previous or [])
@@ -344,7 +348,7 @@ def _train(
             store.record_model(run_id)
             recorded = True
         records.append(row)
-        emit(EpochDone(run_id, row))
+        emit(EpochDone(run_id, row, first_layer=model.weights[0].copy()))
         if cancel is not None and cancel.is_set():
             trainer.cancel()
     status, message = trainer.status, trainer.message

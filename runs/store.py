@@ -25,6 +25,7 @@ from typing import Any, Callable, TypeVar
 from runs import open_stores, paths, schema
 from runs.config import RunConfig
 from runs.owner import Owner, current_owner, is_alive
+from runs.layer_rows import with_layer_stats
 from runs.rows import RunRecord, build_record
 from runs.store_errors import DamagedRunError, StoreError, UnknownRunError, disk_full, why_not_writable
 from runs.store_files import check_file_types, remove_quietly, stale_temp_files
@@ -332,7 +333,7 @@ class RunStore:
     def add_epoch(self, run_id: int, record: dict[str, Any]) -> None:
         """Commit one finished epoch (an EpochRecord as a dict) of a run."""
         values = [record.get(c) for c in schema.EPOCH_COLUMNS]
-        extra = {k: v for k, v in record.items() if k not in schema.EPOCH_COLUMNS}
+        extra = {k: v for k, v in record.items() if k not in schema.EPOCH_COLUMNS and k != "layers"}
 
         def insert() -> None:
             self._require(run_id)
@@ -341,6 +342,9 @@ class RunStore:
                 f"VALUES ({', '.join('?' * (len(schema.EPOCH_COLUMNS) + 2))})",
                 (*values, run_id, json.dumps(extra)),
             )
+            if record.get("layers") is not None:
+                self._conn.execute("INSERT INTO layer_stats (run_id, epoch, layers) VALUES (?, ?, ?)",
+                                   (run_id, record.get("epoch"), json.dumps(record["layers"])))
 
         self._write(insert)
 
@@ -471,7 +475,8 @@ class RunStore:
         rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise UnknownRunError(run_id)
-        return self._records(rows)[0]
+        layers = self._read("SELECT epoch, layers FROM layer_stats WHERE run_id = ? ORDER BY epoch", (run_id,))
+        return with_layer_stats(self._records(rows)[0], layers)
 
     def usable_run(self, run_id: int) -> RunRecord:
         """`get_run` for showing, comparing, exporting or predicting: a damaged run is refused.
@@ -483,6 +488,10 @@ class RunStore:
         if record.damaged:
             raise DamagedRunError(record)
         return record
+
+    def run_ids(self) -> list[int]:
+        """Every run's id, oldest first, without reading the runs (for stepping through them)."""
+        return [row[0] for row in self._read("SELECT id FROM runs ORDER BY id")]
 
     def list_runs(self) -> list[RunRecord]:
         """Every run, oldest first, each with its epochs."""

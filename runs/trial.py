@@ -22,6 +22,8 @@ from data.errors import DataError
 from data.loader import load_dataset
 from data.splits import make_splits
 from nn_core.fpenv import flush_subnormals
+from nn_core.layer_stats import LayerStats, probe_images
+from nn_core.metrics import evaluate
 from nn_core.model import MLP
 from nn_core.model_io import save_model
 from nn_core.threads import blas_threads
@@ -83,10 +85,12 @@ def _train(config: RunConfig, splits: Any, emit: Callable[[Event], None], cancel
     started = time.perf_counter()
     model = MLP(config.model, seed=config.train.seed)
     reporter = _BatchReporter(emit, config.train.batch_size, cancel, interval=progress_interval)
+    val = (splits.x_val, splits.y_val) if len(splits.y_val) else None
     trainer = Trainer(
         model, config.train, train=(splits.x_train, splits.y_train),
-        val=(splits.x_val, splits.y_val) if len(splits.y_val) else None,
+        val=val,
         test=(splits.x_test, splits.y_test), on_batch=reporter,
+        layer_stats=LayerStats(model, probe_images(val, (splits.x_train, splits.y_train))),
     )
     reporter.trainer = trainer
     records: list[dict[str, Any]] = []

@@ -18,19 +18,20 @@ from textual.widgets import Header, TabbedContent, TabPane
 from runs.config import RunConfig
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
-from tui.messages import RunEnded, StudyEnded
+from tui.messages import EpochCompleted, RunBegan, RunEnded, StudyEnded
 from tui.safe_text import plain
 from tui.screens.dashboard import DashboardScreen
 from tui.settings import load_options
 from tui.widgets.confusion_pane import ConfusionPane
 from tui.widgets.footer import QuietFooter
 from tui.widgets.history_pane import HistoryPane
+from tui.widgets.inside_pane import InsidePane
 from tui.widgets.studies_pane import StudiesPane
 from tui.widgets.train_pane import TrainPane
 
 STYLES = Path(__file__).parent / "styles"
 TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history": "#history-table",
-             "studies": "#studies-table"}
+             "studies": "#studies-table", "inside": "WeightTiles"}
 """Where the keyboard goes when a tab is shown (else its first focusable widget)."""
 
 
@@ -52,6 +53,7 @@ class MnistTuiApp(App[int]):
         Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
         Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
         Binding("f9", "pause_run", "Pause", tooltip="Hold the current run between two batches; F9 again resumes"),
+        Binding("f10", "show_inside", "Inside", tooltip="Show what a run's layers learned (from History: the run picked there)"),
         Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks first while a run is going)"),
     ]
@@ -92,6 +94,8 @@ class MnistTuiApp(App[int]):
                 yield HistoryPane(self.store)
             with TabPane("Studies", id="studies"):
                 yield self._studies
+            with TabPane("Inside", id="inside"):
+                yield InsidePane(self.store)
         yield QuietFooter()
 
     def on_mount(self) -> None:
@@ -145,6 +149,21 @@ class MnistTuiApp(App[int]):
         target = next(iter(pane.query(TAB_FOCUS[tab])), None) or next((w for w in pane.query("*") if w.focusable), None)
         if target is not None:
             target.focus()
+
+    def action_show_inside(self) -> None:
+        """Show the Inside tab; pressed in History, for the run picked there."""
+        if self.query_one(TabbedContent).active == "history":
+            run_id = self.query_one(HistoryPane).current_run_id()
+            if run_id is not None:
+                self.query_one(InsidePane).show_run(run_id)
+        self.action_show_tab("inside")
+
+    def on_run_began(self, message: RunBegan) -> None:
+        self.query_one(InsidePane).run_started(message.event.run_id, message.event.config)
+
+    def on_epoch_completed(self, message: EpochCompleted) -> None:
+        event = message.event
+        self.query_one(InsidePane).epoch_done(event.run_id, event.record, event.first_layer)
 
     def action_start_run(self) -> None:
         self.action_show_tab("train")
@@ -211,6 +230,8 @@ class MnistTuiApp(App[int]):
         elif finished.status == "diverged":
             self.notify(plain(finished.message, multiline=True), title="Run diverged", severity="error", timeout=10,
                         markup=False)
+        for pane in self.query(InsidePane):  # none while the app is closing
+            pane.run_ended(finished.run_id)
         self._quit_if_idle()
 
     def on_history_pane_load_options(self, message: HistoryPane.LoadOptions) -> None:

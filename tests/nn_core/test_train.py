@@ -139,7 +139,7 @@ def test_partial_last_batch_and_progress_callback(mnist):
     )
     records = list(trainer.run())
     assert calls == [(1, 1, 3), (1, 2, 3), (1, 3, 3), (2, 1, 3), (2, 2, 3), (2, 3, 3)]
-    assert set(records[0].as_dict()) == set(EpochRecord.__dataclass_fields__)
+    assert set(records[0].as_dict()) == set(EpochRecord.__dataclass_fields__) - {"layers"}  # no LayerStats given
     assert 0 <= records[1].train_acc <= 1
 
 

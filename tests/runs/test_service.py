@@ -41,6 +41,11 @@ def test_completed_run_is_recorded_with_model_and_events_in_order(mnist_tui_home
     assert run.final["test_acc"] > 0.8  # far above chance (0.1) after two epochs on 2000 images
     assert np.asarray(run.confusion).sum() == 10000
     assert len(run.final["precision"]) == 10 and len(run.final["mistakes"]) == 25
+    # Layer statistics ride with each epoch: the hidden layer and the output layer, healthy.
+    layers = run.epochs[-1]["layers"]
+    assert [row["layer"] for row in layers] == [1, 2]
+    assert layers[0]["dead"] < 0.5 and all(row["grad_norm"] > 0 and 0 < row["update_ratio"] < 1 for row in layers)
+    assert sum(layers[0]["hist"]["now"]) == 784 * 64 == sum(layers[0]["hist"]["init"])
 
     # The saved model and its normalization reproduce the recorded test accuracy.
     saved = load_model(run.model_path)

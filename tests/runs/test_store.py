@@ -119,7 +119,7 @@ def test_store_uses_wal_and_current_schema_version(mnist_tui_home):
     RunStore.open().close()
     conn = sqlite3.connect(mnist_tui_home / "runs.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_home_folder_falls_back_to_xdg_data_home(tmp_path, monkeypatch):

@@ -42,11 +42,17 @@ def test_a_small_study_on_real_workers_records_every_trial_once_with_live_epochs
         assert outcome.status == "completed" and outcome.counts == {"completed": 4}
         assert get_study(store, study_id).status == "completed"
     assert sorted(r.trial_key for r in runs) == sorted(t.key for t in SPEC.trials())
+
+    def store_layers(run_id):
+        with RunStore.open() as store:
+            return store.get_run(run_id).epochs[-1]["layers"]
     for run in runs:
         assert run.status == "completed" and [e["epoch"] for e in run.epochs] == [1, 2]
         assert run.owner.pid == os.getpid()  # the client, not a worker, owns and writes every run
         assert run.dataset["checksums"] and run.final["test_acc"] == run.epochs[-1]["test_acc"] > 0.1
         assert load_model(run.model_path).model.config.hidden_sizes == (8,)
+        layers = store_layers(run.id)
+        assert [row["layer"] for row in layers] == [1, 2]  # trials record layer statistics too
         kinds = [type(ev).__name__ for key, ev in seen if key == run.trial_key and not ev.__class__.__name__.startswith("Batch")]
         assert kinds == ["RunStarted", "EpochDone", "EpochDone", "RunFinished"]  # epochs arrive before the end
 

@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--index", type=common.non_negative_int, metavar="N",
                        help="start at test image N (default 0)")
     which.add_argument("--wrong", action="store_true", help="the most confidently wrong test images instead")
+    which.add_argument("--image", metavar="FILE",
+                       help="classify your own picture of a digit (PNG or PGM; dark ink on paper is fine)")
     parser.add_argument("--count", type=common.positive_int, default=8, help="how many images (default 8)")
     parser.add_argument("--data-dir", metavar="DIR", help="folder holding the four IDX files (default: as the run)")
     parser.add_argument("--weights", choices=("best", "last"),
@@ -65,6 +67,15 @@ def run(args: argparse.Namespace) -> int:
             return common.usage_error("predict", f"argument --weights: run {record.id} has no best-validation "
                                       "weights (trained without a validation set); expected last")
         return common.failure("predict", f"cannot load the model of run {record.id}: {error}")
+    if args.image is not None:
+        from data.registry import get_spec
+        from tui.cli.predict_image import predict_image
+
+        try:
+            names = get_spec(record.dataset.get("name", "mnist")).class_names
+        except KeyError:
+            names = tuple(str(k) for k in range(NUM_CLASSES))
+        return predict_image(record, saved, args.image, names)
     data_dir = args.data_dir or record.config.get("data", {}).get("data_dir")
     try:
         dataset = load_dataset(record.dataset.get("name", "mnist"), data_dir)

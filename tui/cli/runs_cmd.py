@@ -13,7 +13,7 @@ from rich.text import Text
 
 from runs.export import FORMATS, export_text, write_atomically
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
-from tui.cli import common
+from tui.cli import common, inside_cmd
 from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import assemble, plain, safe_text
@@ -59,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from tui.cli import continue_cmd  # noqa: PLC0415 - its own module, registered here
 
     continue_cmd.register(actions)
+    inside_cmd.register(actions, _with_store)
 
     delete = actions.add_parser("delete", help="delete a run and its model file")
     delete.add_argument("run_id", type=common.positive_int, metavar="ID")
