@@ -9,7 +9,7 @@ Version history:
   3. studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
      owner) and runs.study_id, runs.trial_key: a study's trials are ordinary runs. A unique index
      on (study_id, trial_key) holds each trial to one run, whatever happens (runs.study_store).
-  4. (current; "v5" in issue 11's numbering — another branch may take 4, the two are independent)
+  4. (current)
      layer_stats(run_id, epoch, layers): each epoch's layer statistics (nn_core.layer_stats) as
      one JSON array, in a table of their own so that reading the history (every run's epochs)
      never reads or parses them; only one run's reads do (runs.layer_rows).
