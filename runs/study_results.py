@@ -4,13 +4,20 @@ Pure functions over records (`StudyRecord`, `RunRecord`): the command line and t
 the same `summarize`, live while a study runs and afterwards.
 
 Choices, and why:
-- A configuration's score is its **final validation accuracy** (mean over seeds): the stored model is
-  the one after the last epoch, so this is the score of the model a user would take. Best validation
-  accuracy (max over epochs) is shown beside it. Test accuracy is shown, never used to choose.
+- A trial's score is the **validation accuracy of the weights it kept** (`trial_score`): a run keeps and
+  reports the best-validation epoch's weights (runs.service), so the score is that epoch's validation
+  accuracy (highest, earliest on ties: `RunRecord.best_epoch`) and the score belongs to the model a
+  user would take, the same model whose test accuracy is shown. Only a run that kept its last epoch's
+  weights (`final["weights"] == "last"`, no validation set) is scored on its last epoch, which then has
+  no validation accuracy: no score, no winner. A configuration's score is the mean over its seeds.
+  Honestly: picking the best epoch on validation and then reporting that same validation accuracy is
+  slightly optimistic (a max over epochs of noisy numbers), which is why the test accuracy of those
+  weights, never used to choose, is reported beside it. The last epoch's validation accuracy is kept
+  too (`last_val`) to show how much the best epoch gained over it.
 - Noise: Welch's t-test (unequal variances) between the winner's seeds and each other
   configuration's; a difference with two-sided p >= ALPHA is marked within seed noise. With fewer
   than two finished seeds on either side nothing can be judged (`p_value` None).
-- Marginal effects: for each varied option, each value's mean ± sd final validation accuracy over
+- Marginal effects: for each varied option, each value's mean ± sd score (the same validation accuracy) over
   every finished trial that has it; options ordered by the spread between their best and worst value.
 """
 
@@ -24,7 +31,7 @@ from runs.stats import welch_t_test
 from runs.study_spec import Trial, value_text
 
 ALPHA = 0.05
-METRIC = "final validation accuracy"
+METRIC = "validation accuracy of the kept (best-epoch) weights"
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,12 @@ class ConfigRow:
     finished: int
     """Trials completed (the ones the statistics use)."""
     statuses: dict[str, int]
-    best_val: Stat
-    final_val: Stat
+    val: Stat
+    """The score: validation accuracy of the kept weights (`trial_score`); chooses the winner."""
+    last_val: Stat
+    """The last epoch's validation accuracy, for reference."""
     test: Stat
+    """Test accuracy of the kept weights: reported, never used to choose."""
     seconds_per_epoch: Stat
     run_ids: list[int] = field(default_factory=list)
     t: float | None = None
@@ -86,7 +96,7 @@ class StudyResults:
     counts: dict[str, int]
     """Trials by status (plus 'queued' for those never started)."""
     leaderboard: list[ConfigRow]
-    """Best first by mean final validation accuracy; rows without a finished trial last."""
+    """Best first by mean score (`trial_score`); rows without a finished trial last."""
     winner: ConfigRow | None
     effects: list[Effect]
     seeds: int
@@ -99,11 +109,23 @@ def stat(values: list[float]) -> Stat:
     return Stat(fmean(values) if values else None, stdev(values) if len(values) > 1 else None, len(values))
 
 
+def trial_score(run: Any) -> float | None:
+    """The validation accuracy of the weights `run` (a RunRecord) kept and reported.
+
+    The best-validation epoch's when the run kept those (`final["weights"] == "best"`); otherwise the
+    last epoch's (a run without a validation set, or one stored before runs kept their best weights).
+    """
+    final = run.final or {}
+    if final.get("weights") == "best":
+        best = run.best_epoch
+        return None if best is None else best["val_acc"]
+    return final.get("val_acc")
+
+
 def _scores(run: Any) -> dict[str, float | None]:
     final = run.final or {}
-    best = max((e["val_acc"] for e in run.epochs if e.get("val_acc") is not None), default=None)
     seconds = [e["seconds"] for e in run.epochs if e.get("seconds") is not None]
-    return {"best_val": best, "final_val": final.get("val_acc"), "test": final.get("test_acc"),
+    return {"val": trial_score(run), "last_val": final.get("val_acc"), "test": final.get("test_acc"),
             "seconds": fmean(seconds) if seconds else None}
 
 
@@ -140,15 +162,15 @@ def summarize(study: Any, runs: list[Any], trials: list[Trial] | None = None) ->
         finished_scores[key] = scores
         rows.append(ConfigRow(
             key=key, params=members[0].params, seeds=len(members), finished=len(scores), statuses=statuses,
-            best_val=stat(_column(scores, "best_val")), final_val=stat(_column(scores, "final_val")),
+            val=stat(_column(scores, "val")), last_val=stat(_column(scores, "last_val")),
             test=stat(_column(scores, "test")), seconds_per_epoch=stat(_column(scores, "seconds")), run_ids=run_ids,
         ))
-    rows.sort(key=lambda r: (r.final_val.mean is None, -(r.final_val.mean or 0.0)))
-    winner = rows[0] if rows and rows[0].final_val.mean is not None else None
-    noise_judged = winner is not None and winner.final_val.n >= 2
+    rows.sort(key=lambda r: (r.val.mean is None, -(r.val.mean or 0.0)))
+    winner = rows[0] if rows and rows[0].val.mean is not None else None
+    noise_judged = winner is not None and winner.val.n >= 2
     if winner is not None:
-        best = _column(finished_scores[winner.key], "final_val")
-        rows = [rows[0]] + [_compared(row, best, _column(finished_scores[row.key], "final_val")) for row in rows[1:]]
+        best = _column(finished_scores[winner.key], "val")
+        rows = [rows[0]] + [_compared(row, best, _column(finished_scores[row.key], "val")) for row in rows[1:]]
         winner = rows[0]
     return StudyResults(
         study_id=study.id, options=spec.varied, total=len(trials), counts=counts, leaderboard=rows, winner=winner,
@@ -195,7 +217,7 @@ def effects(spec: Any, trials: list[Trial], completed: dict[str, Any]) -> list[E
             buckets[text] = (value, [])
         for value, run in having:
             text = _label(option, value, spec, labelled)
-            score = (run.final or {}).get("val_acc")
+            score = trial_score(run)
             if text in buckets and score is not None:
                 buckets[text][1].append(score)
         values = [EffectValue(value, text, stat(scores)) for text, (value, scores) in buckets.items()]

@@ -2,7 +2,8 @@
 
 Everything is computed from the store's records (a StudyRecord and its runs) and the spec's trials,
 so a study run by `mnist-tui study run` in another terminal looks the same as one started here.
-Scores follow runs.study_results: a trial's score is its final validation accuracy.
+Scores follow runs.study_results: a finished trial's score is the validation accuracy of the weights it
+kept (the best-validation epoch's, `trial_score`); a trial still running shows its last epoch's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from runs.store import RunRecord
 from runs.study_estimate import seconds_per_epoch
-from runs.study_results import StudyResults
+from runs.study_results import StudyResults, trial_score
 from runs.study_spec import StudySpec, Trial
 from runs.study_store import StudyRecord
 from tui.parallel_layout import Axis, Line, fanned
@@ -35,8 +36,10 @@ class TrialRow:
     epoch: int = 0
     """Epochs done."""
     val: float | None = None
-    """Validation accuracy: final when completed, else of the last epoch done."""
-    best_val: float | None = None
+    """Validation accuracy: of the kept weights once finished (runs.study_results.trial_score), else of
+    the last epoch done."""
+    last_val: float | None = None
+    """The last epoch's validation accuracy."""
     test: float | None = None
     seconds: float = 0.0
     """Seconds of the epochs done."""
@@ -48,9 +51,10 @@ def _row(trial: Trial, run: RunRecord | None) -> TrialRow:
         return TrialRow(trial.key, trial.params, trial.seed, epochs)
     vals = [e["val_acc"] for e in run.epochs if e.get("val_acc") is not None]
     final = run.final or {}
+    last = final.get("val_acc", vals[-1] if vals else None)
     return TrialRow(
         trial.key, trial.params, trial.seed, epochs, run.id, run.status, len(run.epochs),
-        final.get("val_acc", vals[-1] if vals else None), max(vals, default=None), final.get("test_acc"),
+        trial_score(run) if final.get("weights") == "best" else last, last, final.get("test_acc"),
         sum(e.get("seconds") or 0.0 for e in run.epochs),
     )
 
@@ -112,7 +116,7 @@ class StudyLine:
     done: int
     total: int
     winner_val: float | None
-    """The winner's mean final validation accuracy (chosen on validation)."""
+    """The winner's mean validation accuracy of the kept (best-epoch) weights (chosen on validation)."""
 
 
 def study_line(study: StudyRecord, spec: StudySpec, results: StudyResults) -> StudyLine:
@@ -120,7 +124,7 @@ def study_line(study: StudyRecord, spec: StudySpec, results: StudyResults) -> St
     winner = results.winner
     return StudyLine(
         study.id, study.name, varied_text(spec), study.status, done, results.total,
-        winner.final_val.mean if winner is not None else None,
+        winner.val.mean if winner is not None else None,
     )
 
 

@@ -15,7 +15,7 @@ from runs.report.html import Html, esc, facts, figure, join, page, table, tag
 from runs.report.mistakes import TestSets
 from runs.report.runs_report import MISSING, run_section, status_badge
 from runs.store import RunRecord
-from runs.study_results import ConfigRow, Stat, StudyResults
+from runs.study_results import ConfigRow, Stat, StudyResults, trial_score
 from runs.study_spec import value_text
 
 
@@ -26,20 +26,22 @@ def _pct(s: Stat) -> str:
 
 
 def _leaderboard(results: StudyResults) -> Html:
-    headers = ["#", *results.options, "seeds done", "final val %", "best val %", "test %", "s/epoch", "p vs ★"]
+    headers = ["#", *results.options, "seeds done", "val %", "last val %", "test %", "s/epoch", "p vs ★"]
     rows, marks = [], []
     for rank, row in enumerate(results.leaderboard, 1):
         is_winner = results.winner is not None and row.key == results.winner.key
         mark = "★" if is_winner else ("~" if row.within_noise else "")
         rows.append((f"{rank} {mark}".strip(), *(value_text(row.params[o]) if o in row.params else MISSING
                                                  for o in results.options),
-                     f"{row.finished}/{row.seeds}", _pct(row.final_val), _pct(row.best_val), _pct(row.test),
+                     f"{row.finished}/{row.seeds}", _pct(row.val), _pct(row.last_val), _pct(row.test),
                      MISSING if row.seconds_per_epoch.mean is None else f"{row.seconds_per_epoch.mean:.2f}",
                      MISSING if row.p_value is None else f"{row.p_value:.3f}"))
         marks.append("best" if is_winner else None)
     return table(headers, rows, row_classes=marks) + tag(
-        "p", "Accuracy in % as mean ± sd over seeds. ★ winner (highest mean final validation accuracy); "
-             "~ within seed noise of it (Welch's t-test, p ≥ 0.05). Test accuracy is reported, never used to choose.",
+        "p", "Accuracy in % as mean ± sd over seeds. val: validation accuracy of the kept (best-epoch) weights, "
+             "which chooses the winner ★ (highest mean); last val: the last epoch's. ~ within seed noise of ★ "
+             "(Welch's t-test on val, p ≥ 0.05). Test accuracy (of the kept weights) is reported, never used to "
+             "choose; beside val it shows how optimistic picking the best epoch on validation was.",
         class_="note")
 
 
@@ -51,7 +53,7 @@ def _effects(results: StudyResults) -> Html:
     rows = [(e.option, MISSING if e.spread is None else f"{100 * e.spread:.2f} pts",
              join([f"{v.text}: {_pct(v.val)} (n={v.val.n})" for v in e.values], "; "))
             for e in results.effects]
-    return figure(figures.effects(shown), "Each option's values: mean final validation accuracy over every finished "
+    return figure(figures.effects(shown), "Each option's values: mean validation accuracy of the kept weights over every finished "
                   "trial with that value, ±1 sd.") + table(["option", "spread", "values"], rows, class_="settings wrap")
 
 
@@ -60,7 +62,7 @@ def _parallel(results: StudyResults, runs: dict[int, RunRecord]) -> Html:
     for row in results.leaderboard:
         for run_id in row.run_ids:
             run = runs.get(run_id)
-            score = (run.final or {}).get("val_acc") if run is not None and run.status == "completed" else None
+            score = trial_score(run) if run is not None and run.status == "completed" else None
             if isinstance(score, (int, float)):
                 lines.append((row.params, float(score)))
     if len(lines) < 2 or not results.options:
@@ -70,7 +72,7 @@ def _parallel(results: StudyResults, runs: dict[int, RunRecord]) -> Html:
 
     columns = [[shown(params[o]) if o in params else "n/a" for params, _ in lines] for o in results.options]
     return figure(figures.parallel_coordinates(results.options, columns, [s for _, s in lines]),
-                  "One line per finished trial (each seed), coloured by its final validation accuracy.")
+                  "One line per finished trial (each seed), coloured by the validation accuracy of its kept weights.")
 
 
 def _winner_line(row: ConfigRow | None, options: Sequence[str]) -> str:
@@ -91,7 +93,7 @@ def study_report(study: Any, results: StudyResults, runs: Sequence[RunRecord], m
                        f" · created {str(study.created_at)[:19].replace('T', ' ')} · {results.seeds} seed(s) per "
                        f"configuration · varied: {', '.join(results.options) or 'nothing'}"])),
         facts([("trials finished", f"{done} / {results.total}"), ("winner", _winner_line(winner, results.options)),
-               ("its final validation", _pct(winner.final_val) + " %" if winner else MISSING),
+               ("its validation (kept weights)", _pct(winner.val) + " %" if winner else MISSING),
                ("its test accuracy", _pct(winner.test) + " %" if winner else MISSING)]),
     ]
     if study.message:

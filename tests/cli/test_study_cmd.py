@@ -28,11 +28,19 @@ def test_a_small_study_runs_end_to_end_and_its_runs_are_in_the_history(tmp_path)
 
     shown = json.loads(cli(home, "study", "show", str(header["study_id"]), "--json").stdout)
     board = shown["leaderboard"]
-    assert shown["winner"] == board[0]["key"] and board[0]["final_val"]["mean"] >= board[1]["final_val"]["mean"]
-    assert board[0]["final_val"]["n"] == 2
+    assert shown["winner"] == board[0]["key"] and board[0]["val"]["mean"] >= board[1]["val"]["mean"]
+    assert board[0]["val"]["n"] == 2
+    # Each trial's val is its kept (best-epoch) weights' validation accuracy, live and in the leaderboard.
+    for f in finished:
+        vals = [line["val_acc"] for line in lines if line["event"] == "epoch" and line["trial_key"] == f["trial_key"]]
+        assert f["val_acc"] == max(vals) and f["last_val_acc"] == vals[-1]
+    for row in board:
+        mine = [f["val_acc"] for f in finished if f["trial_key"].startswith(row["key"] + " ")]
+        assert row["val"]["mean"] == pytest.approx(sum(mine) / len(mine))
 
     text = cli(home, "study", "show", str(header["study_id"])).stdout
     assert "★" in text and "never used to choose" in text and "marginal effects" in text
+    assert "kept (best-epoch) weights" in text
     runs = json.loads(cli(home, "runs", "list", "--json").stdout)
     assert len(runs) == 4 and {r["study_id"] for r in runs} == {header["study_id"]}
     assert sorted(r["trial_key"] for r in runs) == sorted(f["trial_key"] for f in finished)

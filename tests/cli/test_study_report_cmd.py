@@ -39,7 +39,7 @@ def test_study_report_has_leaderboard_effects_and_parallel_coordinates(home, tmp
         results = summarize(study, study_runs(store, 1))
     winner = results.winner
     best_row = re.search(r'<tr class="best">(.*?)</tr>', board).group(1)
-    assert f"{100 * winner.final_val.mean:.2f}" in best_row and "★" in best_row
+    assert f"{100 * winner.val.mean:.2f}" in best_row and "★" in best_row
     assert f'id="run-{winner.run_ids[0]}"' in page
     assert "&lt;i&gt;lr&lt;/i&gt; &amp; optimizer" in page and "<i>lr</i>" not in page
 

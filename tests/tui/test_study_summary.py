@@ -33,8 +33,16 @@ def test_rows_follow_the_spec_and_take_each_trials_run():
     rows = trial_rows(trials, runs)
     assert [r.key for r in rows] == [t.key for t in trials]
     assert (rows[0].run_id, rows[0].status, rows[0].epoch) == (None, "queued", 0)
-    assert (rows[1].run_id, rows[1].val, rows[1].best_val, rows[1].test, rows[1].epoch) == (7, 0.9, 0.9, 0.88, 3)
+    assert (rows[1].run_id, rows[1].val, rows[1].last_val, rows[1].test, rows[1].epoch) == (7, 0.9, 0.9, 0.88, 3)
     assert (rows[2].val, rows[2].test, rows[2].seconds) == (0.7, None, 2.0)  # the last epoch's, while running
+
+
+def test_a_finished_trial_shows_its_kept_weights_validation_accuracy_and_its_last_epochs():
+    spec, trials = _study()
+    runs = [_run(7, trials[0].key, "completed", [0.8, 0.92, 0.9],
+                 {"val_acc": 0.9, "test_acc": 0.91, "weights": "best", "best_epoch": 2})]
+    row = trial_rows(trials, runs)[0]
+    assert (row.val, row.last_val, row.test) == (0.92, 0.9, 0.91)
 
 
 def test_progress_counts_and_the_time_left_scaled_by_measured_epochs():

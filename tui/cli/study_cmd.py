@@ -243,6 +243,25 @@ def _check_data(config: Any) -> str | None:
     return None
 
 
+class KeptVal:
+    """Each running trial's best validation accuracy so far, from its epoch events, so a finished trial's
+    line shows the validation accuracy of the weights it kept (runs.study_results.trial_score) live."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, float] = {}
+
+    def seen(self, event: StudyEvent) -> None:
+        e = event.event
+        if isinstance(e, RunStarted):
+            self.best.pop(event.trial_key, None)
+        elif isinstance(e, EpochDone) and e.record.get("val_acc") is not None:
+            self.best[event.trial_key] = max(self.best.get(event.trial_key, e.record["val_acc"]), e.record["val_acc"])
+
+    def finished(self, trial_key: str, final: dict[str, Any]) -> float | None:
+        best = self.best.pop(trial_key, None)
+        return best if final.get("weights") == "best" else final.get("val_acc")
+
+
 class LineView:
     """One line per finished trial, after a header with the size and the estimated time.
 
@@ -252,6 +271,7 @@ class LineView:
     def __init__(self) -> None:
         self.console = common.stdout_console()
         self.bar: Progress | None = None
+        self.kept = KeptVal()
         self.task: Any = None
 
     def _update(self, p: Any) -> None:
@@ -280,14 +300,16 @@ class LineView:
 
     def on_event(self, event: StudyEvent) -> None:
         self._update(event.progress)
+        self.kept.seen(event)
         if not isinstance(event.event, RunFinished):
             return
         p, e = event.progress, event.event
         width = len(str(p.total))
         final = e.final or {}
         run = f"run {event.run_id}" if event.run_id is not None else "no run"
+        val = self.kept.finished(event.trial_key, final)
         self.console.print(Text(
-            f"[{p.done:>{width}}/{p.total}] {run:<8} {e.status:<11} val {common.percent(final.get('val_acc')):>7}  "
+            f"[{p.done:>{width}}/{p.total}] {run:<8} {e.status:<11} val {common.percent(val):>7}  "
             f"test {common.percent(final.get('test_acc')):>7}  {plain(event.trial_key)}"
             + (f"  ({plain(e.message)})" if e.status != "completed" and e.message else "")
             + (f"  · {p.running} running, {p.queued} queued, ETA {_duration(p.eta_seconds)}" if p.queued or p.running else "")
@@ -303,6 +325,9 @@ def get_title(outcome: StudyOutcome) -> str:
 
 
 class JsonView:
+    def __init__(self) -> None:
+        self.kept = KeptVal()
+
     def close(self) -> None:
         return None
 
@@ -313,15 +338,17 @@ class JsonView:
 
     def on_event(self, event: StudyEvent) -> None:
         e = event.event
+        self.kept.seen(event)
         progress = asdict(event.progress)
         if isinstance(e, RunStarted):
             _json({"event": "trial-started", "trial_key": event.trial_key, "run_id": event.run_id, **progress})
         elif isinstance(e, EpochDone):
             _json({"event": "epoch", "trial_key": event.trial_key, "run_id": event.run_id, **e.record, **progress})
         elif isinstance(e, RunFinished):
+            final = e.final or {}
             _json({"event": "trial-finished", "trial_key": event.trial_key, "run_id": event.run_id, "status": e.status,
-                   "message": e.message, "val_acc": (e.final or {}).get("val_acc"),
-                   "test_acc": (e.final or {}).get("test_acc"), **progress})
+                   "message": e.message, "val_acc": self.kept.finished(event.trial_key, final),
+                   "last_val_acc": final.get("val_acc"), "test_acc": final.get("test_acc"), **progress})
 
     def finish(self, outcome: StudyOutcome, results: StudyResults) -> None:
         _json({"event": "summary", "status": outcome.status, "message": outcome.message, "skipped": outcome.skipped,
@@ -354,26 +381,28 @@ def _done(row: Any) -> str:
 
 def show_results(console: Any, results: StudyResults, title: str) -> None:
     """Leaderboard (★ winner, ~ within seed noise of it), marginal effects, then the notes."""
+    wide = console.width >= 100  # last val is left out below 100 columns so the rest fits in 80
     board = Table(title=Text(title), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, caption=(
-        "accuracy % mean±sd over seeds · val = final validation accuracy, chooses the winner ★ · "
-        "test is reported, never used to choose · ~ within seed noise of ★ (p: Welch's t-test vs ★)"))
+        "accuracy % mean±sd over seeds · val = validation accuracy of the kept (best-epoch) weights, chooses the "
+        "winner ★ · " + ("last val = the last epoch's · " if wide else "")
+        + "test (of the kept weights) is reported, never used to choose · ~ within seed noise of ★ (p: Welch's "
+        "t-test vs ★)"))
     board.add_column("")
     options = results.options
     for option in options:
         widest = max((len(value_text(r.params.get(option, "-"))) for r in results.leaderboard), default=1)
         board.add_column(Text(plain(option)), overflow="fold", min_width=min(widest, 12))
-    wide = console.width >= 100  # best val is left out below 100 columns so the rest fits in 80
-    for name in ("done", "val", *(("best val",) if wide else ()), "test", "s/ep", "p"):
+    for name in ("done", "val", *(("last val",) if wide else ()), "test", "s/ep", "p"):
         board.add_column(name, justify="right", no_wrap=True)
     for row in results.leaderboard:
         mark = "★" if results.winner is row else ("~" if row.within_noise else "")
         values = [Text(plain(value_text(row.params[o])) if o in row.params else "-") for o in options]
-        board.add_row(mark, *values, Text(plain(_done(row))), _pm(row.final_val),
-                      *((_pm(row.best_val),) if wide else ()), _pm(row.test), _seconds(row.seconds_per_epoch),
+        board.add_row(mark, *values, Text(plain(_done(row))), _pm(row.val),
+                      *((_pm(row.last_val),) if wide else ()), _pm(row.test), _seconds(row.seconds_per_epoch),
                       "-" if row.p_value is None else f"{row.p_value:.3f}")
     console.print(board)
     if results.effects:
-        effects = Table(title="marginal effects", box=box.SIMPLE_HEAD, pad_edge=False, caption="val % mean±sd over every finished trial with the value; "
+        effects = Table(title="marginal effects", box=box.SIMPLE_HEAD, pad_edge=False, caption="val % (kept weights) mean±sd over every finished trial with the value; "
                         "options by spread (best - worst value), largest first")
         for name, justify in (("option", "left"), ("spread", "right"), ("value", "left"), ("val", "right"),
                               ("trials", "right")):
@@ -474,7 +503,7 @@ def list_command(args: argparse.Namespace) -> int:
             rows.append((study, done, winner))
         if args.json:
             print(json.dumps([{**_study_dict(s), "done": d, "winner": w.key if w else None,
-                               "winner_val_acc": w.final_val.mean if w else None} for s, d, w in rows], indent=1))
+                               "winner_val_acc": w.val.mean if w else None} for s, d, w in rows], indent=1))
             return common.EXIT_OK
         console = common.stdout_console()
         if not rows:
@@ -486,7 +515,7 @@ def list_command(args: argparse.Namespace) -> int:
         for study, done, winner in rows:
             table.add_row(str(study.id), Text(plain(study.name)), Text(plain(study.created_at[:16].replace("T", " "))),
                           f"{done}/{study.trials}", Text(plain(winner.key if winner else "-")),
-                          common.percent(winner.final_val.mean if winner else None),
+                          common.percent(winner.val.mean if winner else None),
                           Text(study.status, style=STUDY_STATUS_STYLE.get(study.status, "")))
         console.print(table)
         return common.EXIT_OK

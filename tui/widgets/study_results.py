@@ -41,13 +41,17 @@ def versus(row: ConfigRow, winner: ConfigRow | None) -> Text:
 
 
 def leaderboard_cells(row: ConfigRow, flags: list[str], winner: ConfigRow | None) -> list[Text]:
-    """One leaderboard row: its varied values, seeds finished, scores (test shown dim: never used to choose)."""
+    """One leaderboard row: its varied values, seeds finished, scores.
+
+    val is the validation accuracy of the kept (best-epoch) weights and chooses the winner; last val
+    (the last epoch's) and test (of the kept weights, never used to choose) are shown dim beside it.
+    """
     cells = [safe_text(value_text(row.params[f])) if f in row.params else Text("·") for f in flags]
     cells += [
-        Text(mean_sd(row.final_val), justify="right", style="bold" if winner is not None and row.key == winner.key else ""),
+        Text(mean_sd(row.val), justify="right", style="bold" if winner is not None and row.key == winner.key else ""),
         versus(row, winner),
         Text(f"{row.finished}/{row.seeds}", justify="right"),
-        Text(mean_sd(row.best_val), justify="right"),
+        Text(mean_sd(row.last_val), justify="right", style="dim"),
         Text(mean_sd(row.test), justify="right", style="dim"),
         Text("—" if row.seconds_per_epoch.mean is None else f"{row.seconds_per_epoch.mean:.2f}", justify="right"),
     ]
@@ -95,10 +99,11 @@ class StudyResultsView(VerticalScroll):
         self._shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Leaderboard: mean ±sd over seeds; winner on validation (~ within seed noise); test never used to choose",
+        yield Static("Leaderboard: mean ±sd over seeds; val = validation accuracy of the kept (best-epoch) weights, "
+                     "chooses the winner ★ (~ within seed noise); test never used to choose",
                      classes="study-section")
         yield DataTable(id="leaderboard", cursor_type="row", zebra_stripes=True)
-        yield Static("Marginal effects: mean ±sd final validation accuracy (%) per value", classes="study-section")
+        yield Static("Marginal effects: mean ±sd val (kept weights' validation accuracy, %) per value", classes="study-section")
         yield Static("", id="study-effects")
         yield Static("", id="study-notes")
 
@@ -113,7 +118,7 @@ class StudyResultsView(VerticalScroll):
             self.query_one("#study-notes", Static).update("")
             self.query_one("#study-effects", Static).update("")
             return
-        table.add_columns(*flags, "final val %", "vs winner", "seeds", "best val %", "test acc %", "s/epoch")
+        table.add_columns(*flags, "val %", "vs winner", "seeds", "last val %", "test acc %", "s/epoch")
         for row in results.leaderboard:
             table.add_row(*leaderboard_cells(row, flags, results.winner), key=row.key)
         self.query_one("#study-notes", Static).update(Text("\n".join(results.notes)))
