@@ -40,7 +40,7 @@ def test_v2_store_gains_studies_and_keeps_its_runs(tmp_path):
         study_id = create_study(store, SPEC, 2)
         run_id = start_trial_run(store, study_id, "optimizer=sgd seed=3", small_config(), DATASET_INFO)
         assert store.get_run(run_id).study_id == study_id
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION
 
 
 def test_a_trial_has_one_run_ever(mnist_tui_home):

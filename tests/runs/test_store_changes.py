@@ -1,0 +1,103 @@
+"""The store's change counter (schema v4): a reader reads only what changed since its last read."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from runs.schema import _v3_to_v4
+from runs.store import RunStore
+from runs_test_helpers import DATASET_INFO, epoch_record, small_config
+
+
+def _run(store: RunStore, epochs: int = 0) -> int:
+    run_id = store.create_run(small_config(), DATASET_INFO)
+    for epoch in range(1, epochs + 1):
+        store.add_epoch(run_id, epoch_record(epoch))
+    return run_id
+
+
+def _done(store: RunStore, epochs: int = 0) -> int:
+    run_id = _run(store, epochs)
+    store.finish_run(run_id, "completed")
+    return run_id
+
+
+def test_only_runs_written_since_a_read_are_returned(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        first, second, third = _done(store, 2), _run(store, 1), _run(store)
+        everything = store.changes_since(0)
+        assert [r.id for r in everything.runs] == [first, second, third] and not everything.more
+        assert store.changes_since(everything.seq).runs == []
+
+        store.add_epoch(second, epoch_record(2))
+        changed = store.changes_since(everything.seq)
+        assert [r.id for r in changed.runs] == [second] and len(changed.runs[0].epochs) == 2
+
+        store.finish_run(third, "completed", final={"test_acc": 0.9})
+        store.delete_run(first)
+        later = store.changes_since(changed.seq)
+        assert [r.id for r in later.runs] == [third] and later.runs[0].status == "completed"
+        assert later.deleted == [first]
+        assert store.changes_since(later.seq).runs == [] and store.changes_since(later.seq).deleted == []
+
+
+def test_a_write_by_another_connection_is_seen(tmp_path):
+    """Triggers stamp the rows whatever code writes them, so other programs' writes count too."""
+    with RunStore.open(tmp_path) as store:
+        run_id = _run(store, 1)
+        seq = store.changes_since(0).seq
+        conn = sqlite3.connect(store.path)
+        conn.execute("UPDATE runs SET message = 'edited elsewhere' WHERE id = ?", (run_id,))
+        conn.commit()
+        conn.close()
+        changed = store.changes_since(seq)
+        assert [r.message for r in changed.runs] == ["edited elsewhere"]
+
+
+def test_changes_come_in_pages_that_miss_nothing(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        ids = [_run(store) for _ in range(7)]
+        seen, seq, calls = [], 0, 0
+        while True:
+            page = store.changes_since(seq, limit=3)
+            seen += [r.id for r in page.runs]
+            seq, calls = page.seq, calls + 1
+            if not page.more:
+                break
+        assert seen == ids and calls == 3
+
+
+def test_pages_of_runs_are_newest_first(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        ids = [_run(store) for _ in range(5)]
+        assert [r.id for r in store.runs_page(2)] == ids[::-1][:2]
+        assert [r.id for r in store.runs_page(2, offset=2)] == ids[::-1][2:4]
+        assert [r.id for r in store.runs_page(10, before_id=ids[2])] == ids[:2][::-1]
+        assert store.run_count() == 5
+
+
+def test_a_version_3_store_gains_change_tracking_with_every_run_stamped(tmp_path):
+    """The v3 -> v4 step on its own (so it can be renumbered): old runs are read by a first
+    `changes_since(0)` and writes after it are tracked."""
+    conn = sqlite3.connect(tmp_path / "v3.sqlite3")
+    conn.executescript("""
+        CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT);
+        CREATE TABLE epochs (run_id INTEGER, epoch INTEGER);
+        INSERT INTO runs (message) VALUES ('a'), ('b'), ('c');
+        DELETE FROM runs WHERE id = 2;
+    """)
+    _v3_to_v4(conn)
+    assert conn.execute("SELECT id, change_seq FROM runs ORDER BY id").fetchall() == [(1, 1), (3, 3)]
+    assert conn.execute("SELECT seq FROM changes").fetchall() == [(3,)]
+    conn.execute("INSERT INTO epochs VALUES (1, 1)")
+    assert conn.execute("SELECT change_seq FROM runs WHERE id = 1").fetchone() == (4,)
+
+
+def test_deleting_and_vacuum_give_space_back(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        ids = [_done(store, 5) for _ in range(200)]
+        for run_id in ids:
+            store.delete_run(run_id)
+        before, after = store.vacuum()
+        assert after < before
+        assert store.run_count() == 0 and _run(store) == ids[-1] + 1  # still usable, ids never reused
