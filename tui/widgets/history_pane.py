@@ -344,8 +344,10 @@ class HistoryPane(Vertical):
         self._reorder()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """The cursor reached the last row drawn: draw the next page of the order."""
-        if event.cursor_row >= self.table.row_count - 1 and len(self.index) > self._shown:
+        """The cursor reached the last row drawn: draw the next page of the order. (The table as it
+        is now decides, not the event: a redraw that shrank the table may have posted it.)"""
+        table = self.table
+        if table.row_count and table.cursor_row >= table.row_count - 1 and len(self.index) > self._shown:
             self._shown += PAGE
             self._redraw()
 
