@@ -101,3 +101,18 @@ def test_deleting_and_vacuum_give_space_back(tmp_path):
         before, after = store.vacuum()
         assert after < before
         assert store.run_count() == 0 and _run(store) == ids[-1] + 1  # still usable, ids never reused
+
+
+def test_a_batch_is_one_transaction_and_an_error_keeps_none_of_it(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        with store.batch():
+            ids = [_done(store, 2) for _ in range(3)]
+        assert [len(r.epochs) for r in store.runs_page(10)] == [2, 2, 2]
+        try:
+            with store.batch():
+                _run(store, 1)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        assert [r.id for r in store.runs_page(10)] == ids[::-1]
+        assert [r.id for r in store.changes_since(0).runs] == ids
