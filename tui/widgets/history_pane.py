@@ -269,7 +269,9 @@ class HistoryPane(Vertical):
             else:
                 for column, cell in zip(("mark", *COLUMN_KEYS), cells):
                     if table.get_cell(key, column) != cell:
-                        table.update_cell(key, column, cell, update_width=True)
+                        # Re-measuring a column costs a measurement per drawn row: only when it must grow.
+                        wider = cell.cell_len > table.columns[column].content_width
+                        table.update_cell(key, column, cell, update_width=wider)
             self._drawn[key] = state
         relabel = self._redraw_headers()
         if relabel or [row.key.value for row in table.ordered_rows] != keys:
