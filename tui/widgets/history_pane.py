@@ -29,8 +29,11 @@ from tui.widgets.export_dialog import ExportDialog
 POLL_SECONDS = 1.0
 CHUNK = 2000
 """Runs read and summarised per step of a read (the first chunk's rows show while the rest is read)."""
-PAGE = 200
-"""Rows of the order the table draws at a time (a screen shows at most ~45)."""
+PAGE = 100
+"""Rows of the order the table draws at a time (a screen shows at most ~45; each row drawn costs
+a measurement of its cells)."""
+REMOVE_LIMIT = 16
+"""More rows than this leaving the table at once: clear it and add the new window instead."""
 SYNC_LIMIT = 5000
 """Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
 SAMPLE = 200
@@ -256,7 +259,11 @@ class HistoryPane(Vertical):
         current = self.current_run_id()
         wanted = self.index.window(0, self._shown)
         keys = [str(s.id) for s in wanted]
-        for key in set(k.value for k in table.rows) - set(keys):
+        stale = set(k.value for k in table.rows) - set(keys)
+        if len(stale) > REMOVE_LIMIT:  # a new order: removing a row costs a pass over the others
+            table.clear()
+            self._drawn.clear()
+        for key in stale if table.row_count else ():
             table.remove_row(key)
             del self._drawn[key]
         for summary, key in zip(wanted, keys):
