@@ -116,3 +116,26 @@ def test_a_batch_is_one_transaction_and_an_error_keeps_none_of_it(tmp_path):
             pass
         assert [r.id for r in store.runs_page(10)] == ids[::-1]
         assert [r.id for r in store.changes_since(0).runs] == ids
+
+
+def test_a_version_3_store_opened_is_migrated_and_its_runs_are_read_as_changes(tmp_path):
+    from runs import schema
+
+    path = tmp_path / "runs.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in (schema._RUNS_V2, schema._EPOCHS_V2, schema._INDEXES):
+        conn.execute(statement)
+    schema._v2_to_v3(conn)
+    for seed in (1, 2):
+        conn.execute("""INSERT INTO runs (started_at, status, config, dataset_name, dataset, seed)
+                        VALUES ('2026-01-01T00:00:00+00:00', 'completed', ?, 'mnist', '{}', ?)""",
+                     (__import__("json").dumps(small_config(seed).to_dict()), seed))
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with RunStore.open(path) as store:
+        first = store.changes_since(0)
+        assert [r.seed for r in first.runs] == [1, 2] and not any(r.damaged for r in first.runs)
+        store.add_epoch(2, epoch_record(1))
+        assert [r.id for r in store.changes_since(first.seq).runs] == [2]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION == 4

@@ -100,3 +100,26 @@ async def test_a_large_store_sorts_and_filters_in_a_worker_with_the_same_result(
             await pilot.press("slash", *"sgd")
             await settle(pilot)
             assert [row.key.value for row in table.ordered_rows] == ["2"]
+
+
+@scenario
+async def test_a_row_damaged_after_the_first_read_is_shown_damaged(tmp_path: Path):
+    """The incremental read validates rows like the first one (runs.rows): damage made by another
+    program after the History read the store shows at the next poll, and the other runs stay."""
+    import sqlite3
+
+    path = tmp_path / "runs.sqlite3"
+    with fixed_store(path) as store:
+        app = PanesApp(store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            conn = sqlite3.connect(path)
+            conn.execute("UPDATE runs SET config = '{not json' WHERE id = 2")
+            conn.commit()
+            conn.close()
+            await pilot.pause(1.5)
+            await settle(pilot)
+            table = app.query_one("#history-table", DataTable)
+            assert str(table.get_cell("2", "status")) == "damaged"
+            assert "config" in str(table.get_cell("2", "options"))
+            assert [str(table.get_cell(k, "status")) for k in ("1", "3")] == ["completed", "cancelled"]

@@ -148,11 +148,6 @@ class HistoryPane(Vertical):
     def table(self) -> DataTable:
         return self.query_one(DataTable)
 
-    @property
-    def summaries(self) -> list[RunSummary]:
-        """Every run in the store, oldest first, as of the last read."""
-        return [self.index.summaries[i] for i in sorted(self.index.summaries)]
-
     def _poll(self) -> None:
         """While shown only: redrawing the hidden table after every epoch of a run laid out the
         whole screen each second, and keys typed in the Train tab waited for it."""
