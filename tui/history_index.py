@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from tui.history_columns import COLUMNS, matches
 from tui.run_summary import RunSummary
@@ -101,12 +101,20 @@ class HistoryIndex:
 
     # ------------------------------------------------------- order, window
     @classmethod
-    def of(cls, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> "HistoryIndex":
+    def of(cls, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str,
+           stop: Callable[[], bool] = lambda: False) -> "HistoryIndex | None":
         """An index over `summaries` (which it keeps: pass a copy when building it in a worker
-        while the screen's index goes on changing; the pane replays what changed meanwhile)."""
+        while the screen's index goes on changing; the pane replays what changed meanwhile).
+        None if `stop()` turned true on the way (a newer key asked for another order)."""
         index = cls(column, reverse, query)
         index.summaries = summaries
-        index._merge([s for s in summaries.values() if index._matches(s)])
+        wanted = []
+        for n, summary in enumerate(summaries.values()):
+            if n % 1000 == 0 and stop():
+                return None
+            if index._matches(summary):
+                wanted.append(summary)
+        index._merge(wanted)
         return index
 
     def ids(self, start: int, stop: int) -> list[int]:

@@ -59,3 +59,16 @@ def test_a_new_order_is_built_over_the_same_runs():
     blanks = sum(r.best_val is None for r in runs.values())
     assert index.ids(0, 100)[-1 - blanks] == 10  # the highest value, before the runs without one
     assert index.ids(0, 100) == _expected(runs, "best", False)
+
+
+def test_building_an_order_stops_when_asked():
+    rng = random.Random(1)
+    runs = {i: _summary(i, rng) for i in range(1, 3000)}
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 1  # a newer order was asked for after the first thousand runs
+
+    assert HistoryIndex.of(runs, "id", True, "sgd", stop=stop) is None
+    assert len(HistoryIndex.of(runs, "id", True, "")) == len(runs)

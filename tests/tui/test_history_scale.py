@@ -78,9 +78,9 @@ async def test_a_large_store_sorts_and_filters_in_a_worker_with_the_same_result(
     threads: list[str] = []
     build = HistoryIndex.of.__func__
 
-    def recorded(cls, *args):
+    def recorded(cls, *args, **kwargs):
         threads.append(threading.current_thread().name)
-        return build(cls, *args)
+        return build(cls, *args, **kwargs)
 
     with fixed_store(tmp_path / "runs.sqlite3") as store, mock.patch("tui.widgets.history_pane.SYNC_LIMIT", 1), \
             mock.patch.object(HistoryIndex, "of", classmethod(recorded)):

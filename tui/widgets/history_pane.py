@@ -222,8 +222,9 @@ class HistoryPane(Vertical):
 
     @work(thread=True, exclusive=True, group="history-order")
     def _rebuild(self, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> None:
-        index = HistoryIndex.of(summaries, column, reverse, query)
-        if not get_current_worker().is_cancelled:
+        worker = get_current_worker()
+        index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
+        if index is not None and not worker.is_cancelled:
             self.app.call_from_thread(self._install, index)
 
     def _install(self, index: HistoryIndex) -> None:
