@@ -31,6 +31,8 @@ async def test_an_epoch_committed_elsewhere_reads_only_that_run(tmp_path: Path):
             assert built == [3]  # not every run in the store
             table = app.query_one("#history-table", DataTable)
             assert str(table.get_cell("3", "epochs")) == "2/5" and table.row_count == 3
+            screen = app.export_screenshot()  # drawn, not only stored: the row was repainted
+            assert "2/5" in screen and "1/5" not in screen and "85.00%" in screen
 
             with RunStore.open(path) as other:
                 other.delete_run(3)

@@ -25,6 +25,7 @@ from tui.history_index import HistoryIndex
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
+from tui.widgets.history_table import HistoryTable
 
 POLL_SECONDS = 1.0
 CHUNK = 2000
@@ -118,9 +119,10 @@ class HistoryPane(Vertical):
         """Runs changed and deleted while a new order is built in a worker, replayed into it."""
         self._drawn: dict[str, tuple[RunSummary, bool]] = {}
         """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
+        self._status_text: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+        yield HistoryTable(cursor_type="row", zebra_stripes=True, id="history-table")
         # The filter sits in its own container: when this pane's tab is hidden, Textual moves focus
         # to a focusable sibling of the focused widget, which would switch the tab straight back.
         with Vertical(id="history-bottom"):
@@ -145,8 +147,8 @@ class HistoryPane(Vertical):
 
     # ------------------------------------------------------------------ data
     @property
-    def table(self) -> DataTable:
-        return self.query_one(DataTable)
+    def table(self) -> HistoryTable:
+        return self.query_one(HistoryTable)
 
     def _poll(self) -> None:
         """While shown only: redrawing the hidden table after every epoch of a run laid out the
@@ -216,12 +218,16 @@ class HistoryPane(Vertical):
             self._redraw()
             return
         self._pending = (set(), set())
-        self._rebuild(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
+        summaries, column, reverse = dict(self.index.summaries), self.sort_column, self.sort_reverse
+        # run_worker with a description: @work would describe the call by the repr of its
+        # arguments, which for 100,000 summaries took the screen's thread most of a second.
+        self.run_worker(lambda: self._rebuild(summaries, column, reverse, query), thread=True, exclusive=True,
+                        group="history-order", description=f"ordering {len(summaries)} runs")
         self._set_status(f"ordering {len(self.index.summaries):,} runs…")
         self._redraw_headers()
 
-    @work(thread=True, exclusive=True, group="history-order")
     def _rebuild(self, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> None:
+        """In a worker thread: the new order, handed to the screen's thread unless a newer one was asked for."""
         worker = get_current_worker()
         index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
         if index is not None and not worker.is_cancelled:
@@ -270,11 +276,7 @@ class HistoryPane(Vertical):
             if key not in table.rows:
                 table.add_row(*cells, key=key)
             else:
-                for column, cell in zip(("mark", *COLUMN_KEYS), cells):
-                    if table.get_cell(key, column) != cell:
-                        # Re-measuring a column costs a measurement per drawn row: only when it must grow.
-                        wider = cell.cell_len > table.columns[column].content_width
-                        table.update_cell(key, column, cell, update_width=wider)
+                table.set_cells(key, dict(zip(("mark", *COLUMN_KEYS), cells)))
             self._drawn[key] = state
         relabel = self._redraw_headers()
         if relabel or [row.key.value for row in table.ordered_rows] != keys:
@@ -320,7 +322,11 @@ class HistoryPane(Vertical):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#history-status", Static).update(safe_text(text))
+        """Only when the text changes: an update lays the whole screen out again (tens of ms),
+        and an epoch committed by a run already listed leaves the line as it was."""
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#history-status", Static).update(safe_text(text))
 
     def current_run_id(self) -> int | None:
         """The id of the run under the cursor, if any."""
