@@ -214,7 +214,7 @@ class HistoryPane(Vertical):
         query = self.query_one("#history-filter", Input).value
         if len(self.index.summaries) <= SYNC_LIMIT:
             self.index = HistoryIndex.of(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
-            self._shown = PAGE
+            self._shown, self._pending = PAGE, None  # an order still being built for a larger store is dropped
             self._redraw()
             return
         self._pending = (set(), set())
