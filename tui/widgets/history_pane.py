@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ REMOVE_LIMIT = 16
 """More rows than this leaving the table at once: clear it and add the new window instead."""
 SYNC_LIMIT = 5000
 """Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
+FREEZE_AT = 500
+"""Runs read at once from which their summaries are frozen out of garbage collection (see `_apply`)."""
 SAMPLE = 200
 """Drawn rows whose config fields also count as known, besides this version's (for "unknown field")."""
 MARK = "●"
@@ -206,6 +209,11 @@ class HistoryPane(Vertical):
             self._version = version
         self._loading = loading
         self.marked.difference_update(deleted)
+        if len(summaries) >= FREEZE_AT:
+            # The summaries live as long as the app: moved out of the collector's generations, a
+            # full collection no longer walks them (over 100,000 runs each took 100-300 ms, during
+            # which no key was handled). Only a burst of runs read at once (the first read) does this.
+            gc.freeze()
         self._redraw()
 
     def _reorder(self) -> None:
