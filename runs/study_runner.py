@@ -23,7 +23,7 @@ from typing import Any, Callable
 from nn_core.model_io import ModelFileError, load_model
 from runs.events import EpochDone, Event, RunFinished, RunStarted
 from runs.store import RunStore
-from runs.study_estimate import PER_TRIAL_S, seconds_per_epoch
+from runs.study_estimate import PER_TRIAL_S, seconds_per_epoch, trial_seconds
 from runs.study_executor import TrialExecutor
 from runs.study_spec import Trial
 from runs.study_store import FINAL_STATUSES, claim_study, finish_study, start_trial_run, study_runs
@@ -176,7 +176,9 @@ def run_study(
     retries: dict[str, int] = {}
     cancelled = False
     try:
-        for trial in todo:
+        # Longest first (by the estimate): the last trials to finish are then short ones, so no
+        # worker sits idle for long at the end while another finishes a slow trial alone.
+        for trial in sorted(todo, key=lambda t: -trial_seconds(t.config)):
             executor.submit(trial)
         notify(StudyEvent(None, None, None, tracker.progress()))
         while tracker.waiting or tracker.running:
