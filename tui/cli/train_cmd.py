@@ -272,7 +272,7 @@ class TableView:
         elif isinstance(event, BatchProgress):
             self.progress.update(
                 self.task, description=f"epoch {event.epoch}/{self.config.train.epochs}",
-                completed=event.batch, total=event.batches, rate=f"{event.samples_per_second:,.0f} img/s",
+                completed=event.batch, total=event.batches, rate="… img/s" if event.samples_per_second is None else f"{event.samples_per_second:,.0f} img/s",
             )
         elif isinstance(event, EpochDone):
             r = event.record

@@ -129,13 +129,15 @@ class RunPanel(Widget):
         self.query_one("#epoch-bar", ProgressBar).update(total=event.batches, progress=event.batch)
         done = ((event.epoch - 1) * event.batches + event.batch) / (epochs * event.batches)
         self.query_one("#run-bar", ProgressBar).update(total=epochs, progress=done * epochs)
-        eta = "…"
-        if self._started_at is not None and done > 0:
-            elapsed = self._clock() - self._started_at
-            eta = format_duration(elapsed * (1 - done) / done)
+        eta, speed = "…", "…"
+        if event.samples_per_second is not None:  # unknown on an epoch's first batch: no guess shown
+            speed = f"{event.samples_per_second:,.0f}"
+            if self._started_at is not None and done > 0:
+                elapsed = self._clock() - self._started_at
+                eta = format_duration(elapsed * (1 - done) / done)
         self.query_one("#run-stats", Static).update(
             f"epoch {event.epoch}/{epochs}  ·  batch {event.batch:,}/{event.batches:,}  ·  "
-            f"{event.samples_per_second:,.0f} samples/s  ·  ETA {eta}",
+            f"{speed} samples/s  ·  ETA {eta}",
             layout=False,  # a fixed one-line box: redraw it without a layout pass (keeps keys fast)
         )
 
@@ -162,5 +164,6 @@ class RunPanel(Widget):
             self._show("completed", f"Completed run #{event.run_id}", "  ·  ".join(details) + stopped)
             self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=1)
         else:
+            self.query_one("#run-stats", Static).update("", layout=False)  # no stale speed beside the error
             run = f" run #{event.run_id}" if event.run_id is not None else ""
             self._show(event.status if event.status in STATES else "failed", f"{event.status.capitalize()}{run}", event.message)
