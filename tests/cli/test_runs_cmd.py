@@ -87,10 +87,34 @@ def test_export_csv_and_json(home, tmp_path):
                              "lr", "seconds"]
     target = tmp_path / "run1.json"
     target.write_text("old contents")
-    result = cli(home, "runs", "export", "1", "--format", "json", "-o", str(target))
+    result = cli(home, "runs", "export", "1", "--format", "json", "-o", str(target), "--force")
     assert result.returncode == 0 and "wrote 2 epochs" in result.stderr
     assert json.loads(target.read_text())["epochs"] == run.epochs
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run1.json"]  # no temporary file left
+
+
+def test_export_format_follows_the_extension_and_an_existing_file_needs_force(home, tmp_path):
+    target = tmp_path / "x.json"
+    _ok(cli(home, "runs", "export", "1", "-o", str(target)))
+    assert len(json.loads(target.read_text())["epochs"]) == 2  # JSON, because the name says so
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # an ordinary file of the user's, not 0600
+    before = target.read_bytes()
+    again = cli(home, "runs", "export", "1", "-o", str(target))
+    assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    assert target.read_bytes() == before
+    forced_csv = cli(home, "runs", "export", "1", "-o", str(target), "--format", "csv", "--force")
+    assert forced_csv.returncode == 0 and target.read_text().startswith("epoch,")  # --format wins
+    unknown = cli(home, "runs", "export", "1", "-o", str(tmp_path / "x.txt"))
+    assert unknown.returncode == 2 and "x.txt" in unknown.stderr and ".csv or .json" in unknown.stderr
+    assert not (tmp_path / "x.txt").exists()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_export_to_an_impossible_path_fails_cleanly(home, tmp_path):

@@ -11,7 +11,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from runs.export import FORMATS, export_text, write_atomically
+from runs.export import FORMATS, export_text
+from runs.output_file import OutputExistsError, write_output
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
 from tui.comparison import MISSING, best_indices, config_diff, with_defaults
@@ -45,8 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     export = actions.add_parser("export", help="a run's per-epoch history as CSV or JSON")
     export.add_argument("run_id", type=common.positive_int, metavar="ID")
-    export.add_argument("--format", choices=FORMATS, default="csv")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    export.add_argument("--format", choices=FORMATS,
+                        help="csv or json (default: from FILE's extension, .csv or .json; csv on stdout)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (whole or not at all) instead of stdout")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=export_run)
 
     report = actions.add_parser("report", help="one self-contained HTML page with tables and plots of runs")
@@ -283,19 +286,41 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
 
 
 # -------------------------------------------------------------------- export
+def export_format(output: str | None, chosen: str | None) -> str:
+    """--format if given, else the output file's extension (.csv, .json), else csv; ValueError names the problem."""
+    if chosen or not output:
+        return chosen or "csv"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"argument -o: cannot tell the format from {output!r} (expected a name ending in "
+                         f".csv or .json, or --format csv|json)")
+    return suffix
+
+
 def export_run(args: argparse.Namespace) -> int:
+    try:
+        fmt = export_format(args.output, args.format)
+    except ValueError as error:
+        return common.usage_error("runs export", str(error))
+    target = Path(args.output) if args.output else None
+    if target is not None and target.is_dir():
+        return common.usage_error("runs export", f"argument -o: {target} is a folder; give a file name")
+    if target is not None and target.exists() and not args.force:
+        return common.usage_error("runs export", f"argument -o: {target} already exists; use --force to replace it")
+
     def action(store: RunStore) -> int:
         run = _load(store, args.run_id)
         if isinstance(run, int):
             return run
-        text = export_text(run, args.format)
+        text = export_text(run, fmt)
         if not args.output:
             # JSON escapes every control character itself; a CSV cell of a damaged row could hold one.
-            sys.stdout.write(text if args.format == "json" else plain(text, multiline=True))
+            sys.stdout.write(text if fmt == "json" else plain(text, multiline=True))
             return common.EXIT_OK
-        target = Path(args.output)
         try:
-            write_atomically(target, text)
+            write_output(target, text, force=args.force)
+        except OutputExistsError as error:
+            return common.usage_error("runs export", f"argument -o: {error}")
         except OSError as error:
             return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
         print(plain(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}"), file=sys.stderr)
@@ -306,7 +331,6 @@ def export_run(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------- report
 def report_runs(args: argparse.Namespace) -> int:
-    from runs.report.output import ReportExistsError, write_report
     from runs.report.runs_report import runs_report
 
     target = Path(args.output)
@@ -324,8 +348,8 @@ def report_runs(args: argparse.Namespace) -> int:
             runs.append(run)
         text = runs_report(runs, store.models_dir, args.data_dir)
         try:
-            write_report(target, text, force=args.force)
-        except ReportExistsError as error:
+            write_output(target, text, force=args.force)
+        except OutputExistsError as error:
             return common.usage_error("runs report", f"argument -o: {error}")
         except OSError as error:
             return common.failure("runs report", f"cannot write {target}: {error.strerror or error}")

@@ -423,7 +423,7 @@ def show_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from runs.report.output import ReportExistsError, write_report
+    from runs.output_file import OutputExistsError, write_output
     from runs.report.study_report import study_report
 
     target = Path(args.output)
@@ -444,8 +444,8 @@ def report_command(args: argparse.Namespace) -> int:
         except StoreError as error:
             return common.failure("study report", plain(error))
     try:
-        write_report(target, page, force=args.force)
-    except ReportExistsError as error:
+        write_output(target, page, force=args.force)
+    except OutputExistsError as error:
         return common.usage_error("study report", f"argument -o: {error}")
     except OSError as error:
         return common.failure("study report", f"cannot write {target}: {error.strerror or error}")

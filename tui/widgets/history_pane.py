@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from runs.export import export_text, write_atomically
+from runs.export import export_text
+from runs.output_file import write_output
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.run_summary import RunSummary, summarize
@@ -442,7 +443,7 @@ class HistoryPane(Vertical):
     def _export(self, run_id: int, path: Path) -> None:
         try:
             text = export_text(self.store.usable_run(run_id), path.suffix.lower().lstrip("."))
-            write_atomically(path, text)
+            write_output(path, text)
         except (StoreError, OSError, ValueError) as error:
             self.notify(plain(error, multiline=True), title="Export failed", severity="error", markup=False)
             return
@@ -459,14 +460,14 @@ class HistoryPane(Vertical):
     @work(thread=True, exclusive=True, group="history-report")
     def _write_report(self, ids: list[int]) -> None:
         """The same page as `mnist-tui runs report`, into a new file in the current folder (never over one)."""
-        from runs.report.output import write_report
+        from runs.output_file import write_output
         from runs.report.runs_report import runs_report
 
         label = "-".join(map(str, ids)) if len(ids) <= 6 else f"{len(ids)}-runs"  # a file name has a length limit
         path = _free_name(Path.cwd(), f"mnist-tui-report-{label}", ".html")
         try:
             page = runs_report([self.store.usable_run(i) for i in ids], self.store.models_dir)
-            write_report(path, page)
+            write_output(path, page)
         except (StoreError, OSError) as error:
             self.app.call_from_thread(self.notify, str(error), title="Report failed", severity="error")
             return
