@@ -123,10 +123,26 @@ def test_export_to_an_impossible_path_fails_cleanly(home, tmp_path):
 
 
 def test_predict_draws_digits_with_labels(home):
-    out = _ok(cli(home, "predict", "--run", "1", "--index", "10", "--count", "3"))
+    import subprocess
+
+    from cli_helpers import COMMAND, env_for
+
+    coloured = subprocess.run([*COMMAND, "predict", "--run", "1", "--index", "10", "--count", "3"],
+                              env={**env_for(home), "FORCE_COLOR": "1"}, capture_output=True, text=True)
+    out = _ok(coloured)
     assert "run 1" in out and "accuracy" in out
     assert "#10 " in out and "#11 " in out and "#12 " in out and "#13 " not in out
     assert out.count("\u2580") == 3 * 28 * 14  # three 28x28 digits in half blocks
+
+
+def test_predict_into_a_file_draws_digits_with_a_character_ramp(home):
+    """Without colour (a pipe, a file) grey half blocks are all alike: the digits would vanish."""
+    out = _ok(cli(home, "predict", "--run", "1", "--index", "10", "--count", "3"))
+    assert "\u2580" not in out and "\x1b" not in out
+    drawing = out.splitlines()[1:15]
+    assert len(drawing) == 14
+    assert sum(line.count("@") + line.count("%") + line.count("#") for line in drawing) > 3 * 20  # strokes
+    assert sum(line.count(" ") for line in drawing) > 3 * 28 * 14 // 2  # on a blank background
     wrong = _ok(cli(home, "predict", "--run", "2", "--wrong", "--count", "4"))
     assert wrong.count("✗") == 4 and "✓" not in wrong
 
