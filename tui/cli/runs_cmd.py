@@ -120,7 +120,7 @@ def list_runs(args: argparse.Namespace) -> int:
         for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
                                     ("dataset", "left", False), ("network", "left", True), ("options", "left", True),
                                     ("epochs", "right", False), ("best val", "right", False),
-                                    ("test acc", "right", False), ("time", "right", False), ("status", "left", False)):
+                                    ("test acc", "right", False), ("train time", "right", False), ("status", "left", False)):
             table.add_column(name, justify=justify, no_wrap=not wrap)
         for run in runs:
             s = summarize(run)
