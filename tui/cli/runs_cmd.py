@@ -271,16 +271,21 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
         ("epochs done", [s.epochs_done for s in summaries], None, str),
         ("training time (s)", [s.seconds for s in summaries], None, lambda v: f"{v:.1f}"),
     ]
-    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best)")
+    datasets = [s.dataset for s in summaries]
+    mixed = len(set(datasets)) > 1
+    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best"
+                  + (" among runs of the same dataset; datasets are never ranked against each other)" if mixed else ")"))
     table.add_column("metric")
     for run in runs:
         table.add_column(f"run {run.id}", justify="right")
     for name, values, higher, fmt in metrics:
-        best = set() if higher is None else best_indices(values, higher_is_better=higher)
+        best = set() if higher is None else best_indices(values, higher_is_better=higher, groups=datasets)
         table.add_row(name, *(
             Text("-" if v is None else fmt(v) + (BEST_MARK if i in best else ""), style="bold green" if i in best else "")
             for i, v in enumerate(values)
         ))
+    if mixed:
+        table.add_row("dataset", *(safe_text(d) for d in datasets))
     table.add_row("status", *(_status(r.status) for r in runs))
     return table
 

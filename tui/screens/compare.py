@@ -134,7 +134,8 @@ class CompareScreen(Screen):
             ("time", [s.seconds for s in summaries], False),
         ]
         table.add_columns("run", "architecture", "status", "epochs", *(c[0] for c in columns))
-        best = [best_indices(values, higher_is_better=higher) for _, values, higher in columns]
+        datasets = [s.dataset for s in summaries]  # runs of different datasets are never ranked together
+        best = [best_indices(values, higher_is_better=higher, groups=datasets) for _, values, higher in columns]
         for i, summary in enumerate(summaries):
             cells: list[Any] = [safe_text(cell) for cell in (summary.id, summary.architecture, summary.status,
                                                               summary.epochs_done)]
@@ -142,7 +143,7 @@ class CompareScreen(Screen):
                 shown = _metric(label, values[i])
                 if label.startswith("best") and summary.best_epoch is not None:
                     shown += f" @{summary.best_epoch}"
-                if i in best[c] and len(self.runs) > 1:
+                if i in best[c]:
                     cells.append(Text(f"{BEST} {shown}", style="bold green", justify="right"))
                 else:
                     cells.append(Text(shown, justify="right"))
