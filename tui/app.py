@@ -35,6 +35,17 @@ TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history":
 
 
 CURSOR_KEYS = frozenset({"up", "down", "left", "right", "escape", "tab", "shift+tab"})
+TEXTUAL_COMMANDS_HIDDEN = frozenset({"Quit", "Maximize", "Minimize"})
+"""Textual's Quit quits "as soon as possible" (ours asks while a run trains and is listed instead);
+maximizing one widget of a tab only hides the rest of the dashboard."""
+
+
+def _key_name(key: str) -> str:
+    """'slash' -> '/', 'space' -> 'Space', 'f5' -> 'F5', 'ctrl+q' -> 'Ctrl+Q'; a letter stays as typed ('s', 'S')."""
+    names = {"slash": "/", "space": "Space", "delete": "Delete", "escape": "Esc"}
+    if key in names or len(key) == 1:
+        return names.get(key, key)
+    return "+".join(part.upper() if len(part) <= 3 else part.capitalize() for part in key.split("+"))
 
 
 class MnistTuiApp(App[int]):
@@ -109,10 +120,12 @@ class MnistTuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every dashboard action next to Textual's own."""
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in TEXTUAL_COMMANDS_HIDDEN:
+                yield command
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action != "quit":
-                yield SystemCommand(binding.description, f"{binding.tooltip} ({binding.key})", partial(self.run_action, binding.action))
+            if isinstance(binding, Binding):
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({_key_name(binding.key)})", partial(self.run_action, binding.action))
         # The focused pane's own actions (history: compare, delete, export...; confusion: show images),
         # named after their tab; cursor keys are left to the keyboard.
         tab = self.query_one("#tabs", TabbedContent).active.capitalize()
@@ -123,7 +136,8 @@ class MnistTuiApp(App[int]):
                     or (node, binding.action) in seen):
                 continue
             seen.add((node, binding.action))
-            yield SystemCommand(f"{tab}: {binding.description}", binding.tooltip or f"key: {key}",
+            help_text = binding.tooltip or binding.description
+            yield SystemCommand(f"{tab}: {binding.description}", f"{help_text} ({_key_name(key)})",
                                 partial(self.run_action, binding.action, node))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -140,16 +140,16 @@ class HistoryPane(Vertical):
     """
 
     BINDINGS = [
-        Binding("space", "toggle_mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("v", "show_confusion", "Confusion"),
+        Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark this run (for Compare and Report)"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked runs side by side (mark two or more with Space)"),
+        Binding("v", "show_confusion", "Confusion", tooltip="Show this run's confusion matrix in the Confusion tab"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("e", "export", "Export"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete this run and its model file (asks first)"),
+        Binding("e", "export", "Export", tooltip="Export this run to a .csv (epochs) or .json (whole run) file"),
         Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False),
-        Binding("slash", "focus_filter", "Filter", show=False),
+        Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, tooltip="Reverse the sort order"),
+        Binding("slash", "focus_filter", "Filter", show=False, tooltip="Type a filter, e.g. adam or status:completed"),
         Binding("escape", "focus_table", "Back to table", show=False),
     ]
 
