@@ -232,9 +232,9 @@ class MnistTuiApp(App[int]):
         except (ValueError, TypeError) as error:
             self.notify(plain(f"That run's options cannot be loaded: {error}"), severity="error", markup=False)
             return
-        self.train_pane.options.load_config(config)
+        self.train_pane.load_options(config, message.run_id)
         self.action_show_tab("train")
-        self.notify("Options loaded: change what you like and press F5 to train.")
+        self.notify(f"Options of run {message.run_id} loaded: change what you like and press F5 to train.")
 
     def on_history_pane_show_confusion(self, message: HistoryPane.ShowConfusion) -> None:
         self.action_show_tab("confusion")

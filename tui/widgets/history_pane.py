@@ -158,6 +158,7 @@ class HistoryPane(Vertical):
         """Put this stored run config (RunConfig.to_dict() shape) into the options panel."""
 
         config: dict[str, Any]
+        run_id: int | None = None
 
     @dataclass
     class ShowConfusion(Message):
@@ -400,7 +401,7 @@ class HistoryPane(Vertical):
             self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(summary.problems), multiline=True),
                         title="Options not loaded", severity="error", markup=False)
             return
-        self.post_message(self.LoadOptions(self.configs[run_id]))
+        self.post_message(self.LoadOptions(self.configs[run_id], run_id))
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()

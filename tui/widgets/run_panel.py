@@ -103,6 +103,12 @@ class RunPanel(Widget):
         self.query_one("#run-stats", Static).update("", layout=False)
         self._show("loading", "Loading data…")
 
+    def reset(self) -> None:
+        """Empty bars and no speed: nothing left of the previous run."""
+        self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=0)
+        self.query_one("#run-bar", ProgressBar).update(total=1, progress=0)
+        self.query_one("#run-stats", Static).update("", layout=False)
+
     def data_progress(self, event: DataProgress) -> None:
         self.query_one("#epoch-bar-label", Label).update("data")
         self.query_one("#epoch-bar", ProgressBar).update(total=event.total, progress=event.done)

@@ -139,6 +139,16 @@ class TrainPane(Widget):
 
         self.app.push_screen(ConfirmDialog(f"{spec.name} is not on this machine", body, "Download", "Not now"), answered)
 
+    def load_options(self, config: RunConfig, run_id: int | None) -> None:
+        """Another run's options (History's r): the last run's table and curves go, so nothing shown
+        belongs to a run other than the one the options came from, and the panel names it."""
+        self.options.load_config(config)
+        self._records = []
+        self.query_one(MetricsTable).reset()
+        self.query_one(Curves).show([])
+        self.run_panel.reset()
+        self.run_panel.notice(f"Options of run #{run_id} loaded", "Change what you like and press F5 to train.")
+
     def _launch(self, config: RunConfig) -> None:
         try:
             save_options(config)
