@@ -125,7 +125,8 @@ def supply_hint(spec: DatasetSpec, *, suggest_download: bool = True) -> str:
     by_hand = (
         f"get the four files ({', '.join(spec.files.values())}, e.g. from {spec.mirrors[0]} "
         f"on a machine with internet access) and either put them in a folder DIR and pass --data-dir DIR "
-        f"(for the dashboard too: `mnist-tui --data-dir DIR`) or set MNIST_TUI_DATA=DIR, "
+        f"(for the dashboard too: `mnist-tui --data-dir DIR`), or put them in ROOT/{spec.name} and set "
+        f"MNIST_TUI_DATA=ROOT, "
         f"or copy them into {dataset_cache_dir(spec.name)}"
     )
     if suggest_download:

@@ -55,6 +55,10 @@ class MnistTuiApp(App[int]):
     SUB_TITLE = "train small networks on MNIST, live"
     CSS_PATH = [STYLES / "app.tcss"]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    """Classes on the screen by terminal size: app.tcss lays the tabs out for 80x24 and up."""
+
     BINDINGS = [
         Binding("f2", "show_tab('train')", "Train", tooltip="Show the Train tab"),
         Binding("f3", "show_tab('confusion')", "Confusion", tooltip="Show the confusion matrix of the last run"),

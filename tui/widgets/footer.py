@@ -7,8 +7,17 @@ options panel every Tab is such a change, and the rebuild was the largest cost o
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+WIDE_ONLY_ACTIONS = ("show_tab", "reset_options", "show_confusion", "report", "delete", "next_section")
+"""Keys the footer shows only on a wide screen: the tabs are in plain view (and clickable) above;
+F8, History's v, p and d are in the command palette, Studies' v is named above its sections. At 80 columns the footer then has room for the
+tab's own keys."""
+TRAIN_ACTIONS = ("start_run", "cancel_run")
+"""F5 and F6 work everywhere, but on a narrow screen the footer shows them on the Train tab only."""
 
 
 class QuietFooter(Footer):
@@ -16,12 +25,24 @@ class QuietFooter(Footer):
 
     _shown: tuple | None = None
 
+    def compose(self) -> ComposeResult:
+        on_train = self._active_tab() == "train"
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and (widget.action.startswith(WIDE_ONLY_ACTIONS)
+                                                  or (not on_train and widget.action.startswith(TRAIN_ACTIONS))):
+                widget.add_class("-wide-only")  # hidden by app.tcss on a -narrow screen
+            yield widget
+
+    def _active_tab(self) -> str | None:
+        tabs = self.screen.query("TabbedContent")
+        return tabs.first().active if tabs else None
+
     def bindings_changed(self, screen: Screen) -> None:
         shown = tuple(
             (binding.key, binding.action, binding.description, enabled, tooltip)
             for (_, binding, enabled, tooltip) in screen.active_bindings.values()
             if binding.show
-        )
+        ) + (self._active_tab() if screen is self.screen else None,)
         if shown == self._shown:
             return
         if screen.app.app_focus and self.is_attached and screen is self.screen:

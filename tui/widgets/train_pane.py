@@ -35,6 +35,8 @@ from tui.widgets.run_panel import RunPanel
 
 PROGRESS_INTERVAL_S = 0.25
 EPOCHS_INTERVAL_S = 1.0
+NARROW_WIDTH = 120
+"""Below this many columns the Train tab is laid out for a small terminal (see app.tcss's -narrow)."""
 
 
 class TrainPane(Widget):
@@ -88,6 +90,10 @@ class TrainPane(Widget):
     @property
     def run_panel(self) -> RunPanel:
         return self.query_one(RunPanel)
+
+    def on_resize(self) -> None:
+        """Below 120 columns the epochs table keeps the columns that fit beside the options."""
+        self.query_one(MetricsTable).set_narrow(self.size.width < NARROW_WIDTH)
 
     def on_mount(self) -> None:
         # A watcher, not OptionsPanel.Changed: Start turns on or off in the frame that shows the error.
