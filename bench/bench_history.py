@@ -7,18 +7,19 @@ HistoryPane is mounted in a headless app (120x36). Rows, median of `--repeat` (m
 
 - rebuild: `table.clear()` and `add_row` for every run — the reference, what a naive refresh costs;
 - refresh, no change: what the pane does when another process commits but no row changed;
-- refresh, one run +1 epoch: a training run commits an epoch (the common case while training);
+- refresh, one run +1 epoch: a training run commits an epoch (the common case while training),
+  what the UI thread does with the changed run;
 - sort by another column: the `s` key.
 
-"list+summarize" is the worker thread's part (`store.list_runs()` and one summary per run),
-which runs off the UI thread. Ratios are against the rebuild in the same process.
+"read changes (worker)" is the commit of that epoch and the worker thread's part (`changes_since` and one
+summary); "list+summarize" is what a worker reading every run would cost (the pane did that for
+every commit before the store tracked changes). Ratios are against the rebuild in the same process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import statistics
 import sys
 import tempfile
@@ -75,7 +76,7 @@ async def measure(store: RunStore, repeat: int) -> dict[str, float]:
 
         def rebuild() -> None:
             table.clear()
-            for summary in pane.visible():
+            for summary in pane.index.window(0, pane._shown):
                 table.add_row(*pane._cells(summary), key=str(summary.id))
 
         results = {"rebuild": median_ms(rebuild, repeat)}
@@ -84,17 +85,24 @@ async def measure(store: RunStore, repeat: int) -> dict[str, float]:
         pane._redraw()  # the pane's own state again
         results["refresh, no change"] = median_ms(pane._redraw, repeat)
 
-        last = pane.summaries[-1]
-        records = {r.id: r for r in store.list_runs()}
+        last = max(pane.index.summaries)
+        epoch = iter(range(EPOCHS + 1, 10**6))
+        changed: list = []
+
+        def read_changes() -> None:
+            store.add_epoch(last, {"epoch": next(epoch), "val_acc": 0.99, "seconds": 2.0})
+            changes = store.changes_since(pane._seq)
+            changed[:] = [changes.seq, [summarize(r) for r in changes.runs], changes.deleted]
 
         def one_epoch_more() -> None:
-            record = records[last.id]
-            epochs = [*record.epochs, {"epoch": len(record.epochs) + 1, "val_acc": 0.99, "seconds": 2.0}]
-            records[last.id] = dataclasses.replace(record, epochs=epochs)
-            pane.summaries = [summarize(records[s.id]) if s.id == last.id else s for s in pane.summaries]
-            pane._redraw()
+            pane._apply(changed[1], changed[2], changed[0], None, False)
 
-        results["refresh, one run +1 epoch"] = median_ms(one_epoch_more, repeat)
+        reads, applies = [], []
+        for _ in range(repeat):
+            reads.append(median_ms(read_changes, 1))
+            applies.append(median_ms(one_epoch_more, 1))
+        results["refresh, one run +1 epoch"] = statistics.median(applies)
+        results["read changes (worker)"] = statistics.median(reads)
 
         results["sort by another column"] = median_ms(pane.action_sort_next, repeat)
     results["list+summarize (worker)"] = median_ms(lambda: [summarize(r) for r in store.list_runs()], repeat)

@@ -6,16 +6,21 @@ Version history:
   2. runs gain message, dataset_name, seed and the owner (pid, hostname, owner_started)
      so orphaned runs can be found; epochs become one column per metric so they can be queried
      and sorted in SQL. Keys an epoch record has beyond the known columns are kept in `extra`.
-  3. (current) studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
+  3. studies(id, name, created_at, ended_at, status, message, spec, fingerprint, trials,
      owner) and runs.study_id, runs.trial_key: a study's trials are ordinary runs. A unique index
      on (study_id, trial_key) holds each trial to one run, whatever happens (runs.study_store).
+  4. (current) runs.change_seq (indexed), the store-wide counter `changes` and `deleted_runs`
+     tombstones, kept by triggers: every write to a run or its epochs, by any program and any
+     code path, stamps the run with the next number, so a reader asks "what changed since n?"
+     and reads only those rows (runs.store.RunStore.changes_since) — the cost of one epoch
+     committed no longer grows with the number of runs in the store.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 STATUSES = ("running", "completed", "cancelled", "diverged", "failed", "interrupted")
 EPOCH_COLUMNS = (
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "lr", "seconds",
@@ -83,11 +88,32 @@ _STUDY_INDEXES = (
 )
 
 
+_BUMP = "UPDATE changes SET seq = seq + 1;"
+_STAMP = "UPDATE runs SET change_seq = (SELECT seq FROM changes) WHERE id = {run};"
+_CHANGE_TRACKING_V4 = (
+    "ALTER TABLE runs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0",
+    "CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL)",
+    "CREATE TABLE deleted_runs (id INTEGER PRIMARY KEY, change_seq INTEGER NOT NULL)",
+    "CREATE INDEX runs_by_change ON runs(change_seq)",
+    "CREATE INDEX deleted_runs_by_change ON deleted_runs(change_seq)",
+    f"CREATE TRIGGER run_inserted AFTER INSERT ON runs BEGIN {_BUMP} {_STAMP.format(run='NEW.id')} END",
+    # The stamp itself is an update of runs: the WHEN clause keeps it from counting twice.
+    f"""CREATE TRIGGER run_updated AFTER UPDATE ON runs WHEN NEW.change_seq IS OLD.change_seq
+        BEGIN {_BUMP} {_STAMP.format(run='NEW.id')} END""",
+    f"""CREATE TRIGGER run_deleted AFTER DELETE ON runs BEGIN {_BUMP}
+        INSERT OR REPLACE INTO deleted_runs (id, change_seq) VALUES (OLD.id, (SELECT seq FROM changes)); END""",
+    f"CREATE TRIGGER epoch_inserted AFTER INSERT ON epochs BEGIN {_BUMP} {_STAMP.format(run='NEW.run_id')} END",
+    f"CREATE TRIGGER epoch_updated AFTER UPDATE ON epochs BEGIN {_BUMP} {_STAMP.format(run='NEW.run_id')} END",
+    f"CREATE TRIGGER epoch_deleted AFTER DELETE ON epochs BEGIN {_BUMP} {_STAMP.format(run='OLD.run_id')} END",
+)
+
+
 def create(conn: sqlite3.Connection) -> None:
     """Create the current schema in an empty database (caller holds a write transaction)."""
     for statement in (_RUNS_V2, _EPOCHS_V2, _INDEXES):
         conn.execute(statement)
     _v2_to_v3(conn)
+    _v3_to_v4(conn)
     conn.execute(f"PRAGMA user_version = {CURRENT_VERSION}")
 
 
@@ -134,7 +160,17 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    """Track changes: existing runs are stamped with their id (the counter starts at the largest),
+    so a reader that has read nothing yet (since 0) reads them all, oldest first."""
+    conn.execute(_CHANGE_TRACKING_V4[0])
+    conn.execute("UPDATE runs SET change_seq = id")
+    for statement in _CHANGE_TRACKING_V4[1:]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO changes (id, seq) VALUES (1, (SELECT coalesce(max(id), 0) FROM runs))")
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 """MIGRATIONS[v] turns a version-v database into version v + 1."""
 
 

@@ -18,9 +18,10 @@ import json
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 from runs import open_stores, paths, schema
 from runs.config import RunConfig
@@ -30,7 +31,7 @@ from runs.store_errors import DamagedRunError, StoreError, UnknownRunError, disk
 from runs.store_files import check_file_types, remove_quietly, stale_temp_files
 from runs.store_open import Snapshot, check_header, inspect
 
-__all__ = ["DamagedRunError", "RunRecord", "RunStore", "StoreError", "UnknownRunError"]
+__all__ = ["Changes", "DamagedRunError", "RunRecord", "RunStore", "StoreError", "UnknownRunError"]
 
 BUSY_TIMEOUT_S = 10.0
 LOCK_RETRY_S = 120.0
@@ -52,6 +53,18 @@ def _connect_for_writing(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What `RunStore.changes_since` found: the runs as they are now and the ids deleted."""
+
+    seq: int
+    """Ask from here next time."""
+    runs: list[RunRecord]
+    deleted: list[int]
+    more: bool
+    """The limit was reached: more changes wait (call again with `seq` at once)."""
+
+
 class RunStore:
     """A connection to the run store; thread-safe (one lock around one connection)."""
 
@@ -64,6 +77,8 @@ class RunStore:
         """This file's key in runs.open_stores while the connection is open."""
         self._lock = threading.RLock()
         self._writes = 0
+        self._batch = False
+        """Inside `batch()`: writes join its one transaction."""
         self._wal = False
         self.path = path
         self.models_dir = path.parent / paths.MODELS_FOLDER
@@ -253,6 +268,8 @@ class RunStore:
             return result
 
         with self._lock:
+            if self._batch:
+                return action()
             self._writable()
             try:
                 result = self._retry(attempt)
@@ -261,6 +278,27 @@ class RunStore:
             self._writes += 1
             self._use_wal()
             return result
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every write inside one transaction, committed at the end (rolled back on an error):
+        the same writes, without a disk flush each — for building large stores (bench/bench_scale.py)."""
+        with self._lock:
+            self._writable()
+            try:
+                self._retry(lambda: self._conn.execute("BEGIN IMMEDIATE"))
+                self._batch = True
+                try:
+                    yield
+                    self._conn.execute("COMMIT")
+                finally:
+                    self._batch = False
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                raise StoreError(f"writing to the run store {self.path} failed: {why_not_writable(self.path, error)}") from error
+            self._writes += 1
+            self._use_wal()
 
     def _use_wal(self) -> None:
         """Switch to WAL once, after the first write succeeded: many processes read and write at
@@ -457,8 +495,66 @@ class RunStore:
         return record
 
     def list_runs(self) -> list[RunRecord]:
-        """Every run, oldest first, each with its epochs."""
+        """Every run, oldest first, each with its epochs (small stores; see `runs_page` and `changes_since`)."""
         return self._records(self._read("SELECT * FROM runs ORDER BY id"))
+
+    def run_count(self) -> int:
+        return int(self._read("SELECT count(*) FROM runs")[0][0])
+
+    def runs_page(self, limit: int, *, offset: int = 0, before_id: int | None = None) -> list[RunRecord]:
+        """At most `limit` runs, newest first, skipping `offset` of them or starting below `before_id`.
+
+        Both walk the runs' primary key, so a page costs the same in a store of 100 or 100,000 runs
+        (an offset costs a little per skipped row; `before_id` nothing).
+        """
+        below = "" if before_id is None else "WHERE id < ?"
+        params = (() if before_id is None else (before_id,)) + (limit, offset)
+        return self._records(self._read(f"SELECT * FROM runs {below} ORDER BY id DESC LIMIT ? OFFSET ?", params))
+
+    def change_seq(self) -> int:
+        """The store-wide change counter: every write to a run or its epochs raises it (schema v4 triggers)."""
+        return int(self._read("SELECT seq FROM changes")[0][0])
+
+    def changes_since(self, seq: int, limit: int = 1000) -> Changes:
+        """Runs written (created, updated, an epoch added) and ids deleted after change `seq`, in the
+        order they changed, at most `limit` runs; ask again from `Changes.seq` while `more` is set.
+
+        The counter is read first and only changes up to it are returned, so a write committed
+        meanwhile is left for the next call, never skipped. A run whose stamp is not a number
+        (a hand-edited store) is left out here; full reads (`runs_page`) still show it, damaged.
+        """
+        now = self.change_seq()
+        rows = self._read(
+            "SELECT * FROM runs WHERE change_seq > ? AND change_seq <= ? AND typeof(change_seq) = 'integer' "
+            "ORDER BY change_seq LIMIT ?", (seq, now, limit),
+        )
+        more = len(rows) == limit
+        upto = int(rows[-1]["change_seq"]) if more else now
+        deleted = [int(r[0]) for r in self._read(
+            "SELECT id FROM deleted_runs WHERE change_seq > ? AND change_seq <= ? ORDER BY change_seq", (seq, upto)
+        )]
+        return Changes(upto, self._records(rows), deleted, more)
+
+    def vacuum(self) -> tuple[int, int]:
+        """Give the space of deleted runs back to the file system: SQLite keeps freed pages for reuse
+        until VACUUM rewrites the file. Returns the file's size before and after, in bytes.
+
+        Explicit (``mnist-tui runs vacuum``), not after each delete: rewriting a store of 100,000
+        runs takes seconds and holds every writer off meanwhile.
+        """
+        before = self.path.stat().st_size
+
+        def run() -> None:
+            with self._lock:
+                self._writable()
+                self._conn.execute("VACUUM")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        try:
+            self._retry(run)
+        except sqlite3.Error as error:
+            raise StoreError(f"compacting the run store {self.path} failed: {why_not_writable(self.path, error)}") from error
+        return before, self.path.stat().st_size
 
     def _records(self, rows: list[sqlite3.Row]) -> list[RunRecord]:
         """Records of `rows` with their epochs; a damaged row becomes a damaged record (see runs.rows)."""

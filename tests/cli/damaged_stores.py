@@ -129,6 +129,7 @@ def _drop_column(table: str, column: str) -> list[str]:
     names = ", ".join(kept)
     return [
         "PRAGMA foreign_keys = OFF",
+        "PRAGMA legacy_alter_table = ON",  # the rename must not re-check triggers (schema v4) naming the table
         f"CREATE TABLE {table}_copy AS SELECT {names} FROM {table}",
         f"DROP TABLE {table}",
         f"ALTER TABLE {table}_copy RENAME TO {table}",

@@ -69,7 +69,7 @@ def test_a_damaged_run_is_named_and_the_others_stay_usable(damaged_home, damage)
         _clean(outcome, command)
         assert outcome.code == 1 and "run 1 is damaged" in outcome.err, (command, outcome.out, outcome.err)
     listed = json.loads(run_command(damaged_home, "runs", "list", "--json").out)
-    assert [bool(r["problems"]) for r in listed] == [True, False]
+    assert [bool(r["problems"]) for r in listed] == [False, True]  # newest first: run 2, run 1
     assert run_command(damaged_home, "runs", "show", "2").code == 0
     assert run_command(damaged_home, "runs", "compare", "2", "2").code == 2  # a usage error, as on a healthy store
     assert pending or digests(damaged_home) == before, "reading changed the store"

@@ -41,10 +41,23 @@ def test_list_shows_every_run(home):
     for text in ("784-64-10 relu", "784-64-64-10 relu", "completed", "diverged", "2/2"):
         assert text in out
     listed = json.loads(_ok(cli(home, "runs", "list", "--json")))
-    assert [r["id"] for r in listed] == [1, 2, 3]
-    assert [r["status"] for r in listed] == ["completed", "completed", "diverged"]
-    assert listed[0]["epochs_done"] == 2 and 0.5 < listed[0]["test_acc"] <= 1
+    assert [r["id"] for r in listed] == [3, 2, 1]  # newest first
+    assert [r["status"] for r in listed] == ["diverged", "completed", "completed"]
+    assert listed[2]["epochs_done"] == 2 and 0.5 < listed[2]["test_acc"] <= 1
     assert listed[1]["config"]["train"]["optimizer"] == "sgd"
+    lines = _ok(cli(home, "runs", "list", "--jsonl")).splitlines()
+    assert [json.loads(line) for line in lines] == listed
+
+
+def test_list_pages_newest_first(home):
+    page = json.loads(_ok(cli(home, "runs", "list", "--json", "--limit", "2")))
+    assert [r["id"] for r in page] == [3, 2]
+    rest = [json.loads(line) for line in _ok(cli(home, "runs", "list", "--jsonl", "--offset", "2")).splitlines()]
+    assert [r["id"] for r in rest] == [1]
+    out = _ok(cli(home, "runs", "list", "--limit", "1", "--offset", "1"))
+    assert "784-64-64-10 relu" in out and "runs 2–2 of 3" in out and "--offset 2" in out
+    bad = cli(home, "runs", "list", "--limit", "-1")
+    assert bad.returncode == 2 and "--limit" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_list_of_an_empty_store(tmp_path):
@@ -193,6 +206,18 @@ def test_delete_with_yes_does_not_ask(tmp_path):
         execute_run(RunConfig(data=DataConfig(limit=300, val_size=0), train=TrainConfig(epochs=1)), store=store)
     result = cli(tmp_path, "runs", "delete", "1", "--yes")
     assert result.returncode == 0 and result.stdout == "" and "deleted run 1" in result.stderr
+
+
+def test_vacuum_gives_deleted_runs_space_back(tmp_path):
+    with RunStore.open(tmp_path) as store:
+        ids = [store.create_run(RunConfig(), {"note": "x" * 20_000}) for _ in range(20)]
+        for run_id in ids:
+            store.finish_run(run_id, "completed")
+            store.delete_run(run_id)
+    before = (tmp_path / "runs.sqlite3").stat().st_size
+    result = cli(tmp_path, "runs", "vacuum")
+    assert result.returncode == 0 and "MB ->" in result.stdout
+    assert (tmp_path / "runs.sqlite3").stat().st_size < before / 2
 
 
 def test_predict_names_fashion_classes(tmp_path):

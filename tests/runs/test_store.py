@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from runs.schema import CURRENT_VERSION
 from runs.store import RunStore, StoreError, UnknownRunError
 from runs_test_helpers import DATASET_INFO, epoch_record, small_config
 
@@ -119,7 +120,7 @@ def test_store_uses_wal_and_current_schema_version(mnist_tui_home):
     RunStore.open().close()
     conn = sqlite3.connect(mnist_tui_home / "runs.sqlite3")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
 
 
 def test_home_folder_falls_back_to_xdg_data_home(tmp_path, monkeypatch):

@@ -52,7 +52,7 @@ def test_v1_store_is_migrated_to_current_schema(tmp_path):
     with RunStore.open(path) as store:
         first, second = store.list_runs()
         new_id = store.create_run(small_config(seed=1), {})  # and it is writable afterwards
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION
 
     assert first.status == "completed" and first.seed == 4 and first.final == {"test_acc": 0.97}
     assert first.run_config == small_config(seed=4) and first.confusion == CONFUSION
@@ -74,7 +74,7 @@ def test_epoch_columns_are_queryable_after_migration(tmp_path):
     best = conn.execute("SELECT run_id, epoch, val_acc FROM epochs ORDER BY val_acc DESC LIMIT 1").fetchone()
     assert best == (1, 3, 0.93)
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
-        "runs", "epochs", "studies", "sqlite_sequence"
+        "runs", "epochs", "studies", "sqlite_sequence", "changes", "deleted_runs"
     }
 
 

@@ -40,7 +40,7 @@ def test_v2_store_gains_studies_and_keeps_its_runs(tmp_path):
         study_id = create_study(store, SPEC, 2)
         run_id = start_trial_run(store, study_id, "optimizer=sgd seed=3", small_config(), DATASET_INFO)
         assert store.get_run(run_id).study_id == study_id
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION
 
 
 def test_a_trial_has_one_run_ever(mnist_tui_home):
@@ -92,3 +92,27 @@ def test_a_study_is_run_by_one_process_and_reads_interrupted_when_it_died(mnist_
     with RunStore.open() as store:
         assert get_study(store, study_id).status == "interrupted"
         assert claim_study(store, study_id).status == "running"
+
+
+def test_a_studys_runs_are_read_again_only_where_they_changed(mnist_tui_home):
+    from runs.study_store import StudyRuns
+    from runs_test_helpers import epoch_record
+
+    with RunStore.open() as store:
+        study_id = create_study(store, SPEC, 2)
+        first = start_trial_run(store, study_id, "a", small_config(), DATASET_INFO)
+        second = start_trial_run(store, study_id, "b", small_config(), DATASET_INFO)
+        store.create_run(small_config(), DATASET_INFO)  # a run of no study
+        cache = StudyRuns()
+        assert [r.id for r in cache.read(store, study_id)] == [first, second]
+        built: list[int] = []
+        records = store._records
+        store._records = lambda rows: built.extend(r["id"] for r in rows) or records(rows)
+        store.add_epoch(second, epoch_record(1))
+        runs = cache.read(store, study_id)
+        assert built == [second] and [len(r.epochs) for r in runs] == [0, 1]
+        assert cache.read(store, study_id) == runs and built == [second]  # nothing changed: nothing read
+        store.finish_run(first, "completed")
+        store._records = records
+        store.delete_run(first)
+        assert [r.id for r in cache.read(store, study_id)] == [second]

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from rich.table import Table
 from rich.text import Text
@@ -24,15 +24,28 @@ STATUS_STYLE = {
     "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
+TABLE_PAGE = 50
+"""Runs `runs list` shows by default: a table of 100,000 rows helps nobody and takes seconds."""
+STREAM_CHUNK = 500
+"""Runs read per step when listing many (JSON output streams; memory stays flat)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("runs", help="list, show, compare, export or delete recorded runs")
     actions = parser.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
 
-    listing = actions.add_parser("list", help="every recorded run, one line each")
-    listing.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    listing = actions.add_parser("list", help="recorded runs, newest first, one line each (a page of 50)")
+    listing.add_argument("--limit", type=common.non_negative_int, metavar="N",
+                         help=f"at most N runs (0: all); default {TABLE_PAGE} for the table, all for --json/--jsonl")
+    listing.add_argument("--offset", type=common.non_negative_int, default=0, metavar="N",
+                         help="skip the N newest runs first (the next page: --offset 50)")
+    shape = listing.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    shape.add_argument("--jsonl", action="store_true", help="print one JSON object per line instead of a table")
     listing.set_defaults(handler=list_runs)
+
+    vacuum = actions.add_parser("vacuum", help="give the space of deleted runs back to the disk (rewrites the store)")
+    vacuum.set_defaults(handler=vacuum_store)
 
     show = actions.add_parser("show", help="one run: config, data, epochs, final metrics, confusion matrix")
     show.add_argument("run_id", type=common.positive_int, metavar="ID")
@@ -106,15 +119,49 @@ def _summary_dict(run: RunRecord, s: RunSummary) -> dict[str, Any]:
     }
 
 
+def _pages(store: RunStore, limit: int, offset: int) -> Iterator[list[RunRecord]]:
+    """The runs to list, newest first, a chunk at a time: memory stays bounded whatever the store's size."""
+    left = limit or None
+    page = store.runs_page(min(STREAM_CHUNK, left or STREAM_CHUNK), offset=offset)
+    while page:
+        yield page
+        if left is not None:
+            left -= len(page)
+            if left <= 0:
+                return
+        page = store.runs_page(min(STREAM_CHUNK, left or STREAM_CHUNK), before_id=page[-1].id)
+
+
+def _stream_json(store: RunStore, args: argparse.Namespace) -> int:
+    damaged, first = [], True
+    out = sys.stdout
+    if args.json:
+        out.write("[")
+    for page in _pages(store, args.limit or 0, args.offset):
+        for run in page:
+            if args.jsonl:
+                out.write(json.dumps(_summary_dict(run, summarize(run))) + "\n")
+            else:
+                out.write(("\n" if first else ",\n") + json.dumps(_summary_dict(run, summarize(run)), indent=1))
+            first = False
+            if run.damaged:
+                damaged.append(run)
+    if args.json:
+        out.write("\n]\n" if not first else "]\n")
+    out.flush()
+    return _report_damaged(damaged)
+
+
 def list_runs(args: argparse.Namespace) -> int:
     def action(store: RunStore) -> int:
-        runs = store.list_runs()
-        if args.json:
-            print(json.dumps([_summary_dict(r, summarize(r)) for r in runs], indent=1))
-            return _report_damaged(runs)
+        if args.json or args.jsonl:
+            return _stream_json(store, args)
+        limit = TABLE_PAGE if args.limit is None else args.limit
+        runs = [run for page in _pages(store, limit, args.offset) for run in page]
         console = common.stdout_console()
         if not runs:
-            console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard")
+            console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard"
+                          if args.offset == 0 else f"no runs past the {args.offset} newest")
             return common.EXIT_OK
         table = Table(title=assemble("runs in ", store.path))
         for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
@@ -129,7 +176,21 @@ def list_runs(args: argparse.Namespace) -> int:
                      f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s")
             table.add_row(*map(safe_text, cells), _status(s.status))
         console.print(table)
+        total = store.run_count()
+        if args.offset + len(runs) < total:
+            console.print(f"runs {args.offset + 1}–{args.offset + len(runs)} of {total:,}, newest first; "
+                          f"the next page: --offset {args.offset + len(runs)}; every run: --limit 0 or --jsonl",
+                          style="dim", highlight=False)
         return _report_damaged(runs)
+
+    return _with_store(args, action)
+
+
+def vacuum_store(args: argparse.Namespace) -> int:
+    def action(store: RunStore) -> int:
+        before, after = store.vacuum()
+        print(f"{store.path}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+        return common.EXIT_OK
 
     return _with_store(args, action)
 

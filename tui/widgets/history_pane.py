@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -19,11 +19,26 @@ from runs.export import export_text
 from runs.output_file import write_output
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
+from tui.history_columns import (  # noqa: F401 (matches, sort_summaries: the pane's filter and order, re-exported)
+    COLUMN_KEYS, COLUMNS, NUMERIC, Column, _pct, matches, sort_summaries, unknown_fields,
+)
+from tui.history_index import HistoryIndex
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
+CHUNK = 2000
+"""Runs read and summarised per step of a read (the first chunk's rows show while the rest is read)."""
+PAGE = 100
+"""Rows of the order the table draws at a time (a screen shows at most ~45; each row drawn costs
+a measurement of its cells)."""
+REMOVE_LIMIT = 16
+"""More rows than this leaving the table at once: clear it and add the new window instead."""
+SYNC_LIMIT = 5000
+"""Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
+SAMPLE = 200
+"""Drawn rows whose config fields also count as known, besides this version's (for "unknown field")."""
 MARK = "●"
 STATUS_STYLE = {
     "completed": "green",
@@ -34,86 +49,6 @@ STATUS_STYLE = {
     "interrupted": "magenta",
     "damaged": "bold red reverse",
 }
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.2f}%"
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
-
-
-@dataclass(frozen=True)
-class Column:
-    """A history column: its header, how a run shows in it, and how it sorts."""
-
-    key: str
-    label: str
-    show: Callable[[RunSummary], str]
-    sort: Callable[[RunSummary], Any]
-
-
-COLUMNS = (
-    Column("id", "id", lambda s: str(s.id), lambda s: s.id),
-    Column("date", "started", lambda s: s.started.astimezone().strftime("%Y-%m-%d %H:%M") if s.started else "",
-           lambda s: s.started),
-    Column("dataset", "data", lambda s: s.dataset.replace("fashion-mnist", "fashion"), lambda s: s.dataset),
-    Column("arch", "architecture", lambda s: s.architecture, lambda s: s.architecture),
-    Column("epochs", "ep", lambda s: f"{s.epochs_done}/{s.epochs_planned or '?'}", lambda s: s.epochs_done),
-    Column("best", "best val",
-           lambda s: f"{_pct(s.best_val)} @{s.best_epoch}" if s.best_val is not None else "",
-           lambda s: s.best_val),
-    Column("last", "last val", lambda s: _pct(s.last_val), lambda s: s.last_val),
-    Column("test", "test acc", lambda s: _pct(s.test_acc), lambda s: s.test_acc),
-    Column("time", "time", lambda s: _duration(s.seconds), lambda s: s.seconds),
-    Column("status", "status", lambda s: s.status, lambda s: s.status),
-    Column("options", "options", lambda s: s.options, lambda s: s.options),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-NUMERIC = ("id", "epochs", "best", "last", "test", "time")
-
-
-def row_text(summary: RunSummary) -> str:
-    """Everything the row shows, lower-cased, for plain-text filtering."""
-    return " ".join(c.show(summary) for c in COLUMNS).lower()
-
-
-def matches(summary: RunSummary, query: str) -> bool:
-    """True if every space-separated term matches: `field:value` on a column or config field, else a substring."""
-    text = row_text(summary)
-    for term in query.lower().split():
-        field, sep, value = term.partition(":")
-        if sep and field:
-            column = next((c for c in COLUMNS if field in (c.key, c.label)), None)
-            if column is not None:
-                shown = column.show(summary).lower()
-            elif field in summary.fields:
-                shown = str(summary.fields[field]).lower()
-            else:
-                return False
-            if value not in shown:
-                return False
-        elif term not in text:
-            return False
-    return True
-
-
-def unknown_fields(query: str, summaries: list[RunSummary]) -> list[str]:
-    """Field names in `field:value` terms that no column and no run's config has."""
-    known = set(COLUMN_KEYS) | {c.label for c in COLUMNS}
-    for s in summaries:
-        known.update(s.fields)
-    return [f for f, sep, _ in (t.partition(":") for t in query.lower().split()) if sep and f and f not in known]
-
-
-def sort_summaries(summaries: list[RunSummary], column: str, reverse: bool) -> list[RunSummary]:
-    """Sorted by `column`; runs without a value come last in either direction."""
-    key = next(c.sort for c in COLUMNS if c.key == column)
-    present = [s for s in summaries if key(s) is not None]
-    missing = [s for s in summaries if key(s) is None]
-    return sorted(present, key=key, reverse=reverse) + missing
 
 
 class HistoryPane(Vertical):
@@ -170,15 +105,20 @@ class HistoryPane(Vertical):
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
-        self.summaries: list[RunSummary] = []
-        """Every run in the store, oldest first, as of the last refresh."""
-        self.configs: dict[int, dict[str, Any]] = {}
-        """Stored config of each run, by id."""
-        self.marked: set[int] = set()
-        """Ids marked with space for comparison or export."""
         self.sort_column = "id"
         self.sort_reverse = True
+        self.index = HistoryIndex(self.sort_column, self.sort_reverse)
+        """Every run's summary and the filtered, sorted order (tui.history_index)."""
+        self.marked: set[int] = set()
+        """Ids marked with space for comparison or export."""
+        self._seq: int | None = None
+        """The store's change counter as of the last read (None: the store has not been read whole yet)."""
         self._version: int | None = None
+        self._loading = False
+        self._shown = PAGE
+        """How many rows of the order the table holds: a page more each time the cursor reaches the end."""
+        self._pending: tuple[set[int], set[int]] | None = None
+        """Runs changed and deleted while a new order is built in a worker, replayed into it."""
         self._drawn: dict[str, tuple[RunSummary, bool]] = {}
         """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
 
@@ -219,7 +159,7 @@ class HistoryPane(Vertical):
 
     def _check_store(self) -> None:
         if any(w.node is self and w.group == "history-load" and not w.is_finished for w in self.workers):
-            return  # a refresh is under way; it holds the store's lock, so do not wait for it here
+            return  # a read is under way; it holds the store's lock, so do not wait for it here
         try:
             version = self.store.data_version()
         except StoreError as error:
@@ -230,32 +170,74 @@ class HistoryPane(Vertical):
 
     @work(thread=True, exclusive=True, group="history-load")
     def refresh_runs(self) -> None:
-        """Re-read every run off the UI thread, then redraw the table."""
+        """Off the UI thread: read the whole store once, newest runs first and a chunk at a time
+        (rows show after the first chunk), then only the runs changed since (`changes_since`),
+        so an epoch committed costs one run's read whatever the size of the store."""
         try:
             version = self.store.data_version()
-            records = self.store.list_runs()
+            seq = self._seq
+            if seq is None:
+                seq = self.store.change_seq()
+                before = None
+                while True:
+                    page = self.store.runs_page(CHUNK, before_id=before)
+                    if not page or get_current_worker().is_cancelled:
+                        break
+                    self.app.call_from_thread(self._apply, [summarize(r) for r in page], [], None, None, True)
+                    before = page[-1].id
+            while not get_current_worker().is_cancelled:
+                changes = self.store.changes_since(seq, limit=CHUNK)
+                seq = changes.seq
+                self.app.call_from_thread(self._apply, [summarize(r) for r in changes.runs], changes.deleted,
+                                          seq, None if changes.more else version, changes.more)
+                if not changes.more:
+                    break
         except StoreError as error:
             self.app.call_from_thread(self._set_status, str(error))
-            return
-        summaries = [summarize(r) for r in records]
-        configs = {r.id: r.config for r in records}
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._apply, version, summaries, configs)
 
-    def _apply(self, version: int, summaries: list[RunSummary], configs: dict[int, dict[str, Any]]) -> None:
-        if self._version is not None and version < self._version:
-            return  # an older read finishing late
-        self._version = version
-        self.summaries = summaries
-        self.configs = configs
-        self.marked &= set(configs)
+    def _apply(self, summaries: list[RunSummary], deleted: list[int], seq: int | None, version: int | None,
+               loading: bool) -> None:
+        self.index.apply(summaries, deleted)
+        if self._pending is not None:
+            self._pending[0].update(s.id for s in summaries)
+            self._pending[1].update(deleted)
+        if seq is not None:
+            self._seq = seq
+        if version is not None:
+            self._version = version
+        self._loading = loading
+        self.marked.difference_update(deleted)
         self._redraw()
 
-    def visible(self) -> list[RunSummary]:
-        """The runs the filter lets through, in the current sort order."""
+    def _reorder(self) -> None:
+        """A new sort column, direction or filter: a new order over every run — on the screen's
+        thread for a small store (instant), in a worker for a large one (keys never wait)."""
         query = self.query_one("#history-filter", Input).value
-        shown = [s for s in self.summaries if matches(s, query)] if query.strip() else list(self.summaries)
-        return sort_summaries(shown, self.sort_column, self.sort_reverse)
+        if len(self.index.summaries) <= SYNC_LIMIT:
+            self.index = HistoryIndex.of(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
+            self._shown = PAGE
+            self._redraw()
+            return
+        self._pending = (set(), set())
+        self._rebuild(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
+        self._set_status(f"ordering {len(self.index.summaries):,} runs…")
+        self._redraw_headers()
+
+    @work(thread=True, exclusive=True, group="history-order")
+    def _rebuild(self, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> None:
+        worker = get_current_worker()
+        index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
+        if index is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._install, index)
+
+    def _install(self, index: HistoryIndex) -> None:
+        wanted = (self.sort_column, self.sort_reverse, self.query_one("#history-filter", Input).value)
+        if (index.column, index.reverse, index.query) != wanted or self._pending is None:
+            return  # a newer order is being built
+        changed, deleted = self._pending
+        index.apply([self.index.summaries[i] for i in changed if i in self.index.summaries], deleted)
+        self.index, self._pending, self._shown = index, None, PAGE
+        self._redraw()
 
     def _cells(self, summary: RunSummary) -> list[Text]:
         cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else Text("")]
@@ -266,16 +248,21 @@ class HistoryPane(Vertical):
         return cells
 
     def _redraw(self) -> None:
-        """Bring the table in line with the runs, filter and sort order, touching only what changed.
+        """Bring the table in line with the window of the order it shows, touching only what changed.
 
         Rebuilding every row costs a measurement per cell: with hundreds of runs that would stall
-        the screen at every epoch any run commits.
+        the screen at every epoch any run commits; the table holds a window of the order (a page
+        more each time the cursor reaches its end), never the whole store.
         """
         table = self.table
         current = self.current_run_id()
-        wanted = self.visible()
+        wanted = self.index.window(0, self._shown)
         keys = [str(s.id) for s in wanted]
-        for key in set(k.value for k in table.rows) - set(keys):
+        stale = set(k.value for k in table.rows) - set(keys)
+        if len(stale) > REMOVE_LIMIT:  # a new order: removing a row costs a pass over the others
+            table.clear()
+            self._drawn.clear()
+        for key in stale if table.row_count else ():
             table.remove_row(key)
             del self._drawn[key]
         for summary, key in zip(wanted, keys):
@@ -288,12 +275,11 @@ class HistoryPane(Vertical):
             else:
                 for column, cell in zip(("mark", *COLUMN_KEYS), cells):
                     if table.get_cell(key, column) != cell:
-                        table.update_cell(key, column, cell, update_width=True)
+                        # Re-measuring a column costs a measurement per drawn row: only when it must grow.
+                        wider = cell.cell_len > table.columns[column].content_width
+                        table.update_cell(key, column, cell, update_width=wider)
             self._drawn[key] = state
-        headers = {column.key: self._header(column) for column in COLUMNS}
-        relabel = any(table.columns[key].label != label for key, label in headers.items())
-        for key, label in headers.items():
-            table.columns[key].label = label
+        relabel = self._redraw_headers()
         if relabel or [row.key.value for row in table.ordered_rows] != keys:
             # Sorting also invalidates the table's render caches, which a new header label needs.
             position = {key: i for i, key in enumerate(keys)}
@@ -302,21 +288,36 @@ class HistoryPane(Vertical):
             table.move_cursor(row=table.get_row_index(str(current)), animate=False)
         self._update_status()
 
+    def _redraw_headers(self) -> bool:
+        """Put the sort arrow on the sort column; True if a label changed."""
+        table = self.table
+        headers = {column.key: self._header(column) for column in COLUMNS}
+        relabel = any(table.columns[key].label != label for key, label in headers.items())
+        for key, label in headers.items():
+            table.columns[key].label = label
+        return relabel
+
     def _header(self, column: Column) -> Text:
         """The column label, with room kept for the sort arrow so the column never needs widening."""
         arrow = ("▼" if self.sort_reverse else "▲") if column.key == self.sort_column else " "
         return Text(f"{column.label} {arrow}")
 
     def _update_status(self) -> None:
-        if not self.summaries:
+        if not self.index.summaries:
             self._set_status("No runs yet: train one in the Train tab, or with `mnist-tui train` "
                              "(it appears here within a second).")
             return
-        shown = self.table.row_count
+        if self._pending is not None:
+            return  # "ordering …" stays until the new order is in
         label = next(c.label for c in COLUMNS if c.key == self.sort_column)
-        parts = [f"{shown} of {len(self.summaries)} runs", f"{len(self.marked)} marked",
+        parts = [f"{len(self.index)} of {len(self.index.summaries)} runs", f"{len(self.marked)} marked",
                  f"sorted by {label} {'▼' if self.sort_reverse else '▲'}"]
-        unknown = unknown_fields(self.query_one("#history-filter", Input).value, self.summaries)
+        if self.table.row_count < len(self.index):
+            parts.append(f"first {self.table.row_count} drawn (more at the end)")
+        if self._loading:
+            parts.append("reading the store…")
+        drawn = [self.index.summaries[int(k)] for k in list(self._drawn)[:SAMPLE]]
+        unknown = unknown_fields(self.query_one("#history-filter", Input).value, drawn)
         if unknown:
             parts.append("unknown field: " + ", ".join(unknown))
         self._set_status(" · ".join(parts))
@@ -334,7 +335,7 @@ class HistoryPane(Vertical):
 
     # ------------------------------------------------------------- events
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._redraw()
+        self._reorder()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
@@ -348,7 +349,15 @@ class HistoryPane(Vertical):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = key, False
-        self._redraw()
+        self._reorder()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor reached the last row drawn: draw the next page of the order. (The table as it
+        is now decides, not the event: a redraw that shrank the table may have posted it.)"""
+        table = self.table
+        if table.row_count and table.cursor_row >= table.row_count - 1 and len(self.index) > self._shown:
+            self._shown += PAGE
+            self._redraw()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -364,11 +373,11 @@ class HistoryPane(Vertical):
     def action_sort_next(self) -> None:
         index = (COLUMN_KEYS.index(self.sort_column) + 1) % len(COLUMN_KEYS)
         self.sort_column, self.sort_reverse = COLUMN_KEYS[index], False
-        self._redraw()
+        self._reorder()
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self._redraw()
+        self._reorder()
 
     def action_toggle_mark(self) -> None:
         run_id = self.current_run_id()
@@ -396,18 +405,22 @@ class HistoryPane(Vertical):
         run_id = self.current_run_id()
         if run_id is None:
             return
-        summary = next((s for s in self.summaries if s.id == run_id), None)
-        if summary is not None and summary.problems:
-            self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(summary.problems), multiline=True),
+        try:
+            run = self.store.get_run(run_id)
+        except StoreError as error:
+            self.notify(plain(error, multiline=True), title="Options not loaded", severity="error", markup=False)
+            return
+        if run.problems:
+            self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(run.problems), multiline=True),
                         title="Options not loaded", severity="error", markup=False)
             return
-        self.post_message(self.LoadOptions(self.configs[run_id], run_id))
+        self.post_message(self.LoadOptions(run.config, run_id))
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()
         if run_id is None:
             return
-        summary = next(s for s in self.summaries if s.id == run_id)
+        summary = self.index.summaries[run_id]
         body = (f"Run {run_id}: {summary.architecture}, {summary.options}, {summary.status}, "
                 f"test accuracy {_pct(summary.test_acc) or '—'}.\nIts epochs and its model file are "
                 "deleted; this cannot be undone.")

@@ -24,7 +24,7 @@ from runs.config import RunConfig
 from runs.store import RunStore, StoreError
 from runs.study_runner import StudyProgress
 from runs.study_spec import StudySpec, Trial
-from runs.study_store import StudyRecord, list_studies, study_runs
+from runs.study_store import StudyRecord, StudyRuns, list_studies
 from runs.study_results import summarize
 from tui.dialogs.study_dialog import StudyDialog
 from tui.messages import StudyBegan, StudyEnded, StudyProgressed
@@ -78,6 +78,8 @@ class StudiesPane(Vertical):
         self._trials: dict[tuple[int, str], list[Trial]] = {}
         """Each study's trials by (id, spec fingerprint): expanding a spec once is enough."""
         self._lines: dict[int, tuple[tuple, StudyLine]] = {}
+        self._study_runs = StudyRuns()
+        """Each study's runs as last read; a poll reads only those changed since (the read worker owns it)."""
         self._live: StudyProgress | None = None
         self._last_event_refresh = 0.0
         self._stale = False
@@ -168,7 +170,7 @@ class StudiesPane(Vertical):
         trials = self._trials.get((study.id, study.fingerprint))
         if trials is None:
             trials = self._trials[study.id, study.fingerprint] = study.expand_trials()
-        runs = study_runs(self.store, study.id)
+        runs = self._study_runs.read(self.store, study.id)
         results = summarize(study, runs, trials)
         line = study_line(study, spec, results)
         self._lines[study.id] = (state, line)

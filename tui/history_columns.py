@@ -1,0 +1,106 @@
+"""The History table's columns, its filter language and its sort order, as plain functions of `RunSummary`.
+
+No Textual here: the pane (tui.widgets.history_pane) and its index (tui.history_index) share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from runs.config import RunConfig
+from tui.comparison import flatten_config
+from tui.run_summary import RunSummary
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.2f}%"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A history column: its header, how a run shows in it, and how it sorts."""
+
+    key: str
+    label: str
+    show: Callable[[RunSummary], str]
+    sort: Callable[[RunSummary], Any]
+
+
+COLUMNS = (
+    Column("id", "id", lambda s: str(s.id), lambda s: s.id),
+    Column("date", "started", lambda s: s.started.astimezone().strftime("%Y-%m-%d %H:%M") if s.started else "",
+           lambda s: s.started),
+    Column("dataset", "data", lambda s: s.dataset.replace("fashion-mnist", "fashion"), lambda s: s.dataset),
+    Column("arch", "architecture", lambda s: s.architecture, lambda s: s.architecture),
+    Column("epochs", "ep", lambda s: f"{s.epochs_done}/{s.epochs_planned or '?'}", lambda s: s.epochs_done),
+    Column("best", "best val",
+           lambda s: f"{_pct(s.best_val)} @{s.best_epoch}" if s.best_val is not None else "",
+           lambda s: s.best_val),
+    Column("last", "last val", lambda s: _pct(s.last_val), lambda s: s.last_val),
+    Column("test", "test acc", lambda s: _pct(s.test_acc), lambda s: s.test_acc),
+    Column("time", "time", lambda s: _duration(s.seconds), lambda s: s.seconds),
+    Column("status", "status", lambda s: s.status, lambda s: s.status),
+    Column("options", "options", lambda s: s.options, lambda s: s.options),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+NUMERIC = ("id", "epochs", "best", "last", "test", "time")
+
+
+def row_text(summary: RunSummary) -> str:
+    """Everything the row shows, lower-cased, for plain-text filtering."""
+    return " ".join(c.show(summary) for c in COLUMNS).lower()
+
+
+def matches(summary: RunSummary, query: str) -> bool:
+    """True if every space-separated term matches: `field:value` on a column or config field, else a substring."""
+    text = row_text(summary)
+    for term in query.lower().split():
+        field, sep, value = term.partition(":")
+        if sep and field:
+            column = next((c for c in COLUMNS if field in (c.key, c.label)), None)
+            if column is not None:
+                shown = column.show(summary).lower()
+            elif field in summary.fields:
+                shown = str(summary.fields[field]).lower()
+            else:
+                return False
+            if value not in shown:
+                return False
+        elif term not in text:
+            return False
+    return True
+
+
+def _config_fields() -> set[str]:
+    """Every field a run config of this version has, short and `section.field`."""
+    flat = flatten_config(RunConfig().to_dict())
+    return set(flat) | {name.rsplit(".", 1)[-1] for name in flat}
+
+
+KNOWN_FIELDS = frozenset(COLUMN_KEYS) | {c.label for c in COLUMNS} | _config_fields()
+
+
+def unknown_fields(query: str, summaries: list[RunSummary]) -> list[str]:
+    """Field names in `field:value` terms that no column, no config of this version and none of
+    `summaries` (a sample: the rows drawn, not the whole store) has."""
+    terms = [f for f, sep, _ in (t.partition(":") for t in query.lower().split()) if sep and f]
+    unknown = [f for f in terms if f not in KNOWN_FIELDS]
+    if unknown:
+        seen: set[str] = set()
+        for s in summaries:
+            seen.update(s.fields)
+        unknown = [f for f in unknown if f not in seen]
+    return unknown
+
+
+def sort_summaries(summaries: list[RunSummary], column: str, reverse: bool) -> list[RunSummary]:
+    """Sorted by `column`; runs without a value come last in either direction."""
+    key = next(c.sort for c in COLUMNS if c.key == column)
+    present = [s for s in summaries if key(s) is not None]
+    missing = [s for s in summaries if key(s) is None]
+    return sorted(present, key=key, reverse=reverse) + missing
