@@ -81,6 +81,11 @@ async def test_at_80x24_what_each_tab_is_for_stays_on_screen(home):
         assert _on_screen(app.query_one("#curves")) and app.query_one("#loss-plot").region.height >= 4
         metrics = app.query_one("#metrics")
         assert sum(column.get_render_width(metrics) for column in metrics.columns.values()) <= metrics.region.width
+        await _show(pilot, "history")
+        table = app.query_one("#history-table")
+        assert {"test", "status"} <= {key.value for key in table.columns}
+        widths = sum(column.get_render_width(table) for column in table.columns.values())
+        assert widths <= table.region.width  # test accuracy and status are not scrolled out of sight
         for tab in TABS:  # the footer's keys fit beside the palette key, on every tab
             await _show(pilot, tab)
             keys = [k for k in app.screen.query(FooterKey) if k.display and "-command-palette" not in k.classes]

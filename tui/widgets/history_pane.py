@@ -28,6 +28,9 @@ from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
+NARROW_WIDTH = 120
+NARROW_HIDDEN = frozenset({"date", "last", "time", "options"})
+"""Columns left out below NARROW_WIDTH: at 80 columns the rest (test accuracy, status) fit."""
 CHUNK = 2000
 """Runs read and summarised per step of a read (the first chunk's rows show while the rest is read)."""
 PAGE = 100
@@ -120,6 +123,8 @@ class HistoryPane(Vertical):
         self._pending: tuple[set[int], set[int]] | None = None
         """Runs changed and deleted while a new order is built in a worker, replayed into it."""
         self._drawn: dict[str, tuple[RunSummary, bool]] = {}
+        self._narrow = False
+        """Laid out for a small terminal (fewer columns; see NARROW_HIDDEN)."""
         """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
 
     def compose(self) -> ComposeResult:
@@ -132,13 +137,29 @@ class HistoryPane(Vertical):
             yield Static("", id="history-status")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(" ", key="mark", width=1)
-        for column in COLUMNS:
-            table.add_column(self._header(column), key=column.key)
-        table.fixed_columns = 2
+        self._add_columns()
+        self.table.fixed_columns = 2
         self.refresh_runs()
         self.set_interval(POLL_SECONDS, self._poll)
+
+    def _add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", key="mark", width=1)
+        for column in self._columns():
+            table.add_column(self._header(column), key=column.key)
+
+    def _columns(self) -> list[Column]:
+        """Every column, or at 80 columns those that fit: test accuracy and status before the date."""
+        return [c for c in COLUMNS if not (self._narrow and c.key in NARROW_HIDDEN)]
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.table.clear(columns=True)
+            self._drawn.clear()
+            self._add_columns()
+            self._redraw()
 
     def on_show(self) -> None:
         """Coming into view (its tab chosen, a screen above closed): keys go to the table."""
@@ -241,7 +262,7 @@ class HistoryPane(Vertical):
 
     def _cells(self, summary: RunSummary) -> list[Text]:
         cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else Text("")]
-        for column in COLUMNS:
+        for column in self._columns():
             value = column.show(summary)
             style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
             cells.append(safe_text(value, style, justify="right" if column.key in NUMERIC else "left"))
@@ -273,7 +294,7 @@ class HistoryPane(Vertical):
             if key not in table.rows:
                 table.add_row(*cells, key=key)
             else:
-                for column, cell in zip(("mark", *COLUMN_KEYS), cells):
+                for column, cell in zip(("mark", *(c.key for c in self._columns())), cells):
                     if table.get_cell(key, column) != cell:
                         # Re-measuring a column costs a measurement per drawn row: only when it must grow.
                         wider = cell.cell_len > table.columns[column].content_width
@@ -291,7 +312,7 @@ class HistoryPane(Vertical):
     def _redraw_headers(self) -> bool:
         """Put the sort arrow on the sort column; True if a label changed."""
         table = self.table
-        headers = {column.key: self._header(column) for column in COLUMNS}
+        headers = {column.key: self._header(column) for column in self._columns()}
         relabel = any(table.columns[key].label != label for key, label in headers.items())
         for key, label in headers.items():
             table.columns[key].label = label
