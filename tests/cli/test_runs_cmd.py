@@ -226,3 +226,21 @@ def test_predict_names_fashion_classes(tmp_path):
         assert execute_run(config, store=store).status == "completed"
     out = _ok(cli(tmp_path, "predict", "--run", "1", "--count", "2"))
     assert "fashion-mnist test set" in out and "true 9" in out and "/Ankle boot" in out  # test image 0 is a boot
+
+
+def test_list_at_80_columns_keeps_ids_and_networks_whole(home):
+    """Piped output is 80 columns wide: less important columns go, none is squeezed to nothing."""
+    import subprocess
+
+    from cli_helpers import COMMAND, env_for
+
+    result = subprocess.run([*COMMAND, "runs", "list"], env={**env_for(home), "COLUMNS": "80"},
+                            capture_output=True, text=True)
+    out = _ok(result)
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    header = next(line for line in lines if "┃" in line)
+    assert "┃ id ┃" in header and "network" in header and "test acc" in header and "status" in header
+    assert "784-64-64-10 relu" in out and "784-64-10 relu" in out  # whole, not cut to "784-…"
+    assert [line.split("│")[1].strip() for line in lines if line.startswith("│")] == ["3", "2", "1"]
+    assert "left out at 80 columns: started (UTC)" in out

@@ -15,6 +15,7 @@ from runs.export import FORMATS, export_text
 from runs.output_file import OutputExistsError, write_output
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common
+from tui.cli.fit_table import FitColumn, fitted_table
 from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import assemble, plain, safe_text
@@ -24,6 +25,12 @@ STATUS_STYLE = {
     "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
+LIST_COLUMNS = [  # `keep`: what goes last when the terminal is narrow (id, network and the results stay)
+    FitColumn("id", "right", keep=9), FitColumn("started (UTC)", keep=1), FitColumn("dataset", keep=4),
+    FitColumn("network", keep=8, fold=True), FitColumn("options", keep=2, fold=True),
+    FitColumn("epochs", "right", keep=5), FitColumn("best val", "right", keep=7),
+    FitColumn("test acc", "right", keep=6), FitColumn("train time", "right", keep=0), FitColumn("status", keep=7),
+]
 TABLE_PAGE = 50
 """Runs `runs list` shows by default: a table of 100,000 rows helps nobody and takes seconds."""
 STREAM_CHUNK = 500
@@ -163,19 +170,14 @@ def list_runs(args: argparse.Namespace) -> int:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard"
                           if args.offset == 0 else f"no runs past the {args.offset} newest")
             return common.EXIT_OK
-        table = Table(title=assemble("runs in ", store.path))
-        for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
-                                    ("dataset", "left", False), ("network", "left", True), ("options", "left", True),
-                                    ("epochs", "right", False), ("best val", "right", False),
-                                    ("test acc", "right", False), ("train time", "right", False), ("status", "left", False)):
-            table.add_column(name, justify=justify, no_wrap=not wrap)
+        rows = []
         for run in runs:
             s = summarize(run)
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
             cells = (str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
                      f"{s.epochs_done}/{s.epochs_planned}", best, common.percent(s.test_acc), f"{s.seconds:.1f}s")
-            table.add_row(*map(safe_text, cells), _status(s.status))
-        console.print(table)
+            rows.append([*map(safe_text, cells), _status(s.status)])
+        console.print(fitted_table(LIST_COLUMNS, rows, console.width, title=assemble("runs in ", store.path)))
         total = store.run_count()
         if args.offset + len(runs) < total:
             console.print(f"runs {args.offset + 1}–{args.offset + len(runs)} of {total:,}, newest first; "
