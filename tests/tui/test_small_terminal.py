@@ -7,6 +7,8 @@ the history's test accuracy and status, the footer's keys.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -37,6 +39,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     fixed_store(home / "runs.sqlite3").close()
     fixed_study()
+    with sqlite3.connect(home / "runs.sqlite3") as db:  # the study's runs: fixed times, a well-formed source
+        db.execute("UPDATE runs SET started_at = '2026-03-04T05:06:07+00:00', ended_at = '2026-03-04T05:09:07+00:00', "
+                   "dataset = ? WHERE id > 3", (json.dumps({"source": {"kind": "env", "path": "/data"}, "checksums": {}}),))
+    db.close()
     yield home
     monkeypatch.undo()
     time.tzset()
@@ -72,6 +78,21 @@ def _on_screen(widget: Widget) -> bool:
     return bool(region.area) and screen.contains_region(region)
 
 
+def _footer_fits(app) -> bool:
+    keys = [k for k in app.screen.query(FooterKey) if k.display and "-command-palette" not in k.classes]
+    palette = app.screen.query_one("FooterKey.-command-palette")
+    return bool(keys) and max(k.region.right for k in keys) <= palette.region.x
+
+
+@pilot_test
+async def test_at_160x48_every_footer_fits(home):
+    app = _app()
+    async with app.run_test(size=LARGE) as pilot:
+        for tab in TABS:
+            await _show(pilot, tab)
+            assert _footer_fits(app), tab
+
+
 @pilot_test
 async def test_at_80x24_what_each_tab_is_for_stays_on_screen(home):
     app = _app()
@@ -88,9 +109,7 @@ async def test_at_80x24_what_each_tab_is_for_stays_on_screen(home):
         assert widths <= table.region.width  # test accuracy and status are not scrolled out of sight
         for tab in TABS:  # the footer's keys fit beside the palette key, on every tab
             await _show(pilot, tab)
-            keys = [k for k in app.screen.query(FooterKey) if k.display and "-command-palette" not in k.classes]
-            palette = app.screen.query_one("FooterKey.-command-palette")
-            assert keys and max(k.region.right for k in keys) <= palette.region.x, tab
+            assert _footer_fits(app), tab
         await _show(pilot, "confusion")
         info = app.query_one("#confusion-info")
         assert _on_screen(info) and "Run 2" in str(info.render())

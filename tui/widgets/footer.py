@@ -12,12 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-WIDE_ONLY_ACTIONS = ("show_tab", "reset_options", "show_confusion", "report", "delete", "next_section")
+WIDE_ONLY_ACTIONS = ("show_tab", "show_confusion", "report", "delete", "next_section")
 """Keys the footer shows only on a wide screen: the tabs are in plain view (and clickable) above;
 F8, History's v, p and d are in the command palette, Studies' v is named above its sections. At 80 columns the footer then has room for the
 tab's own keys."""
-TRAIN_ACTIONS = ("start_run", "cancel_run")
-"""F5 and F6 work everywhere, but on a narrow screen the footer shows them on the Train tab only."""
+TRAIN_ACTIONS = ("start_run", "cancel_run", "reset_options")
+"""F5, F6 and F8 work everywhere, but the footer shows them on the Train tab only (on History, at
+160 columns, they pushed the tab's own keys under the palette key)."""
 
 
 class QuietFooter(Footer):
@@ -26,11 +27,13 @@ class QuietFooter(Footer):
     _shown: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        on_train = self._active_tab() == "train"
+        on_train = self._active_tab() in ("train", None)
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and (widget.action.startswith(WIDE_ONLY_ACTIONS)
-                                                  or (not on_train and widget.action.startswith(TRAIN_ACTIONS))):
-                widget.add_class("-wide-only")  # hidden by app.tcss on a -narrow screen
+            if isinstance(widget, FooterKey):
+                if widget.action.startswith(WIDE_ONLY_ACTIONS):
+                    widget.add_class("-wide-only")  # hidden by app.tcss on a -narrow screen
+                if not on_train and widget.action.startswith(TRAIN_ACTIONS):
+                    widget.add_class("-train-only")  # hidden by app.tcss
             yield widget
 
     def _active_tab(self) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Label, ProgressBar, Static
@@ -43,7 +43,8 @@ class RunPanel(Widget):
     RunPanel ProgressBar { width: 1fr; }
     RunPanel ProgressBar Bar { width: 1fr; }
     RunPanel #run-stats { height: 1; color: $text-muted; }
-    RunPanel #run-message { height: auto; max-height: 8; }
+    RunPanel #run-message-box { height: auto; max-height: 8; scrollbar-size-vertical: 1; }
+    RunPanel #run-message { height: auto; }
     RunPanel.-state-ready #run-state { color: $text-muted; }
     RunPanel.-state-loading #run-state, RunPanel.-state-cancelling #run-state, RunPanel.-state-cancelled #run-state { color: $warning; }
     RunPanel.-state-training #run-state { color: $accent; }
@@ -74,7 +75,8 @@ class RunPanel(Widget):
                 yield Label("run", classes="bar-label")
                 yield ProgressBar(total=1, id="run-bar", show_eta=False)
         yield Static("", id="run-stats")
-        yield Static("", id="run-message")
+        with VerticalScroll(id="run-message-box", can_focus=False):  # a long message scrolls, never cut
+            yield Static("", id="run-message")
 
     def watch_state(self, old: str, new: str) -> None:
         self.remove_class(f"-state-{old}")
