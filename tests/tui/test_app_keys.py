@@ -26,7 +26,7 @@ async def test_function_keys_switch_tabs_and_every_action_is_in_the_palette(mnis
         commands = list(app.get_system_commands(app.screen))
         helps = {command.title: command.help for command in commands}
         assert not [help for help in helps.values() if help.startswith("key:")]  # every entry says what it does
-        assert helps["History: Sort"] == "Sort by the next column (s)"
+        assert helps["History: Sort"] == "Choose the column to sort by (again: reverse it) (s)"
         assert helps["History: Filter"].endswith("(/)")
         # Textual's own Quit ("as soon as possible") is replaced by ours, which asks while a run trains
         assert [c.help for c in commands if c.title == "Quit"] == ["Quit (asks first while a run is going) (Ctrl+Q)"]

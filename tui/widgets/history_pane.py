@@ -28,6 +28,8 @@ from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
 
 POLL_SECONDS = 1.0
+FIELD_HELP = "id, data, arch, ep, val, last, test, time, status, lr, batch, or any option such as optimizer"
+"""What a filter term can name, for the status line when a term names something else."""
 NARROW_WIDTH = 120
 NARROW_HIDDEN = frozenset({"date", "last", "time", "options"})
 """Columns left out below NARROW_WIDTH: at 80 columns the rest (test accuracy, status) fit."""
@@ -79,13 +81,14 @@ class HistoryPane(Vertical):
 
     BINDINGS = [
         Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark this run (for Compare and Report)"),
+        Binding("u", "clear_marks", "Unmark all", show=False, tooltip="Clear every mark"),
         Binding("c", "compare", "Compare", tooltip="Compare the marked runs side by side (mark two or more with Space)"),
         Binding("v", "show_confusion", "Confusion", tooltip="Show this run's confusion matrix in the Confusion tab"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
         Binding("d,delete", "delete", "Delete", tooltip="Delete this run and its model file (asks first)"),
         Binding("e", "export", "Export", tooltip="Export this run to a .csv (epochs) or .json (whole run) file"),
         Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
-        Binding("s", "sort_next", "Sort", tooltip="Sort by the next column"),
+        Binding("s", "sort_menu", "Sort", tooltip="Choose the column to sort by (again: reverse it)"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, tooltip="Reverse the sort order"),
         Binding("slash", "focus_filter", "Filter", show=False, tooltip="Type a filter, e.g. adam or status:completed"),
         Binding("escape", "focus_table", "Back to table", show=False),
@@ -132,7 +135,7 @@ class HistoryPane(Vertical):
         # The filter sits in its own container: when this pane's tab is hidden, Textual moves focus
         # to a focusable sibling of the focused widget, which would switch the tab straight back.
         with Vertical(id="history-bottom"):
-            yield Input(placeholder="/ filter: words, or field:value such as optimizer:sgd status:completed",
+            yield Input(placeholder="/ filter: words, field:value or field>number, e.g. optimizer:sgd test>97 lr:0.05",
                         id="history-filter")
             yield Static("", id="history-status")
 
@@ -331,7 +334,10 @@ class HistoryPane(Vertical):
         if self._pending is not None:
             return  # "ordering …" stays until the new order is in
         label = next(c.label for c in COLUMNS if c.key == self.sort_column)
-        parts = [f"{len(self.index)} of {len(self.index.summaries)} runs", f"{len(self.marked)} marked",
+        marked = f"{len(self.marked)} marked" + (
+            f" ({', '.join(map(str, sorted(self.marked)[:6]))}{'…' if len(self.marked) > 6 else ''}; u clears)"
+            if self.marked else "")
+        parts = [f"{len(self.index)} of {len(self.index.summaries)} runs", marked,
                  f"sorted by {label} {'▼' if self.sort_reverse else '▲'}"]
         if self.table.row_count < len(self.index):
             parts.append(f"first {self.table.row_count} drawn (more at the end)")
@@ -340,7 +346,7 @@ class HistoryPane(Vertical):
         drawn = [self.index.summaries[int(k)] for k in list(self._drawn)[:SAMPLE]]
         unknown = unknown_fields(self.query_one("#history-filter", Input).value, drawn)
         if unknown:
-            parts.append("unknown field: " + ", ".join(unknown))
+            parts.append(f"unknown field: {', '.join(unknown)} (fields: {FIELD_HELP})")
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
@@ -391,22 +397,36 @@ class HistoryPane(Vertical):
     def action_focus_table(self) -> None:
         self.table.focus()
 
-    def action_sort_next(self) -> None:
-        index = (COLUMN_KEYS.index(self.sort_column) + 1) % len(COLUMN_KEYS)
-        self.sort_column, self.sort_reverse = COLUMN_KEYS[index], False
-        self._reorder()
+    def action_sort_menu(self) -> None:
+        from tui.widgets.sort_menu import SortMenu
+
+        def chosen(choice: tuple[str, bool] | None) -> None:
+            if choice is not None:
+                self.sort_column, self.sort_reverse = choice
+                self._reorder()
+
+        columns = [(c.key, c.label) for c in COLUMNS]
+        self.app.push_screen(SortMenu(columns, self.sort_column, self.sort_reverse,
+                                      descending_first=("best", "last", "test", "time", "date", "id")), chosen)
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
         self._reorder()
 
     def action_toggle_mark(self) -> None:
+        """Mark this run and step to the next row (the row below, in the order shown, whatever the redraw does)."""
         run_id = self.current_run_id()
         if run_id is None:
             return
+        row = self.table.cursor_row
         self.marked ^= {run_id}
         self._redraw()
-        self.table.action_cursor_down()
+        self.table.move_cursor(row=min(row + 1, self.table.row_count - 1), animate=False)
+
+    def action_clear_marks(self) -> None:
+        if self.marked:
+            self.marked = set()
+            self._redraw()
 
     def action_compare(self) -> None:
         ids = sorted(self.marked)
