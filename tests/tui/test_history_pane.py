@@ -231,3 +231,21 @@ async def test_space_steps_one_row_and_u_clears_every_mark(store: RunStore):
         await pilot.press("u")
         await pilot.pause()
         assert pane.marked == set() and "0 marked" in str(app.query_one("#history-status").render())
+
+
+@scenario
+async def test_a_cell_that_grows_widens_its_column_before_any_row_is_drawn(store: RunStore):
+    """The cursor row was once drawn with the old widths (`3  2026-11-3  mnist`) until the cursor
+    moved: DataTable widens columns only when idle, after caching the rows drawn in between."""
+    import dataclasses
+
+    app = PanesApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.query_one(HistoryPane)
+        table = pane.table
+        before = table.columns["arch"].content_width
+        grown = dataclasses.replace(pane.index.summaries[3], architecture="784-1024-1024-1024-10 relu")
+        pane.index.apply([grown])
+        pane._redraw()  # no pause: nothing idle has run yet
+        assert table.columns["arch"].content_width == len("784-1024-1024-1024-10 relu") > before

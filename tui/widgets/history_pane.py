@@ -301,6 +301,11 @@ class HistoryPane(Vertical):
                     if table.get_cell(key, column) != cell:
                         # Re-measuring a column costs a measurement per drawn row: only when it must grow.
                         wider = cell.cell_len > table.columns[column].content_width
+                        if wider:
+                            # DataTable widens the column only when idle, but keys its row caches by
+                            # this update: a row drawn in between (the cursor's) kept the old widths
+                            # until the cursor moved. Widen it now, before any row is drawn.
+                            table.columns[column].content_width = cell.cell_len
                         table.update_cell(key, column, cell, update_width=wider)
             self._drawn[key] = state
         relabel = self._redraw_headers()
