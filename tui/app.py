@@ -60,10 +60,10 @@ class MnistTuiApp(App[int]):
     """Classes on the screen by terminal size: app.tcss lays the tabs out for 80x24 and up."""
 
     BINDINGS = [
-        Binding("f2", "show_tab('train')", "Train", tooltip="Show the Train tab"),
-        Binding("f3", "show_tab('confusion')", "Confusion", tooltip="Show the confusion matrix of the last run"),
-        Binding("f4", "show_tab('history')", "History", tooltip="Show every run in the store"),
-        Binding("f7", "show_tab('studies')", "Studies", tooltip="Show the studies: many runs compared, live"),
+        Binding("f2", "show_tab('train')", "Train", show=False, tooltip="Show the Train tab"),
+        Binding("f3", "show_tab('confusion')", "Confusion", show=False, tooltip="Show the confusion matrix of the last run"),
+        Binding("f4", "show_tab('history')", "History", show=False, tooltip="Show every run in the store"),
+        Binding("f7", "show_tab('studies')", "Studies", show=False, tooltip="Show the studies: many runs compared, live"),
         Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
         Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
         Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
@@ -98,13 +98,13 @@ class MnistTuiApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="train", id="tabs"):
-            with TabPane("Train", id="train"):
+            with TabPane("Train F2", id="train"):
                 yield self._train
-            with TabPane("Confusion", id="confusion"):
+            with TabPane("Confusion F3", id="confusion"):
                 yield ConfusionPane(self.store)
-            with TabPane("History", id="history"):
+            with TabPane("History F4", id="history"):
                 yield HistoryPane(self.store)
-            with TabPane("Studies", id="studies"):
+            with TabPane("Studies F7", id="studies"):
                 yield self._studies
         yield QuietFooter()
 

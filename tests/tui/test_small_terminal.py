@@ -84,13 +84,18 @@ def _footer_fits(app) -> bool:
     return bool(keys) and max(k.region.right for k in keys) <= palette.region.x
 
 
-@pilot_test
-async def test_at_160x48_every_footer_fits(home):
-    app = _app()
-    async with app.run_test(size=LARGE) as pilot:
-        for tab in TABS:
-            await _show(pilot, tab)
-            assert _footer_fits(app), tab
+@pytest.mark.parametrize("size", [(120, 36), LARGE], ids=["120x36", "160x48"])
+def test_every_footer_fits_beside_the_palette_key(home, size):
+    @pilot_test
+    async def scenario():
+        app = _app()
+        async with app.run_test(size=size) as pilot:
+            for tab in TABS:
+                await _show(pilot, tab)
+                assert _footer_fits(app), tab
+            assert [str(t.label) for t in app.query("Tab")] == ["Train F2", "Confusion F3", "History F4", "Studies F7"]
+
+    scenario()
 
 
 @pilot_test

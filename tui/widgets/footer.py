@@ -12,10 +12,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-WIDE_ONLY_ACTIONS = ("show_tab", "show_confusion", "report", "delete", "next_section")
-"""Keys the footer shows only on a wide screen: the tabs are in plain view (and clickable) above;
-F8, History's v, p and d are in the command palette, Studies' v is named above its sections. At 80 columns the footer then has room for the
-tab's own keys."""
+WIDE_ONLY_ACTIONS = ("show_confusion", "report", "delete", "next_section")
+"""Keys the footer shows only on a wide screen (History's v, p and d are in the command palette,
+Studies' v is named above its sections): at 80 columns the footer then has room for the tab's own
+keys. The tab keys are never in the footer: each tab's label says its key (`History F4`)."""
 TRAIN_ACTIONS = ("start_run", "cancel_run", "reset_options")
 """F5, F6 and F8 work everywhere, but the footer shows them on the Train tab only (on History, at
 160 columns, they pushed the tab's own keys under the palette key)."""
