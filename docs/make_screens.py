@@ -1,6 +1,6 @@
 """Pictures of each dashboard tab from the real app, for README (and for looking at small terminals).
 
-    MNIST_TUI_DATA=../shared/datasets .venv/bin/python docs/make_screens.py            # docs/screens/*.svg
+    MNIST_TUI_DATA=../shared/datasets .venv/bin/python docs/make_screens.py            # docs/screens/*-120x36.svg
     MNIST_TUI_DATA=../shared/datasets .venv/bin/python docs/make_screens.py --size 80x24 --out /tmp/shots --png
 
 Trains a few short runs and a small study in a throw-away run-store home (the user's history is
@@ -41,19 +41,23 @@ def fill_store(home: Path) -> None:
 
 async def shoot(home: Path, size: tuple[int, int], out: Path, png: bool) -> list[Path]:
     os.environ["MNIST_TUI_HOME"] = str(home)
+    from runs.config import RunConfig
     from runs.store import RunStore
     from tui.app import MnistTuiApp
-    from tui.settings import load_options
 
     written = []
     with RunStore.open() as store:
-        app = MnistTuiApp(store, initial=load_options()[0])
+        app = MnistTuiApp(store, initial=RunConfig.from_dict({"data": {"limit": 10000}, "train": {"epochs": 6}}))
         async with app.run_test(size=size) as pilot:
             await pilot.pause(0.5)
+            await pilot.press("f5")  # a real run in the dashboard: its epochs, curves and confusion matrix
+            for _ in range(1200):
+                await pilot.pause(0.1)
+                if app.train_pane.last_finished is not None and not app.train_pane.running:
+                    break
+            await pilot.pause(1.5)  # the curves are drawn half a second after the last epoch row
             for tab, key in TABS:
                 await pilot.press(key)
-                if tab == "confusion":
-                    app.query_one("ConfusionPane").show_run(1)
                 if tab == "studies":
                     await pilot.press("enter")
                 await pilot.pause(1.0)
@@ -68,11 +72,11 @@ async def shoot(home: Path, size: tuple[int, int], out: Path, png: bool) -> list
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", action="append", help="COLSxROWS (default: 80x24 and 160x48)")
+    parser.add_argument("--size", action="append", help="COLSxROWS, repeatable (default: 120x36, README's pictures)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screens")
     parser.add_argument("--png", action="store_true", help="also write PNGs (needs rsvg-convert)")
     args = parser.parse_args()
-    sizes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.size or ["80x24", "160x48"])]
+    sizes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.size or ["120x36"])]
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mnist-tui-screens-") as folder:
         home = Path(folder) / "home"
