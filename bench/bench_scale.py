@@ -202,10 +202,17 @@ import sys
 sys.path.insert(0, {root!r})
 from runs.store import RunStore
 from tui.app import MnistTuiApp
+from tui.widgets.history_pane import HistoryPane
 
 class BenchApp(MnistTuiApp):
     def on_mount(self):
         self.call_after_refresh(self.action_show_tab, "history")
+        self.set_interval(0.1, self.check_read)
+
+    def check_read(self):
+        pane = self.query_one(HistoryPane)
+        if pane._seq is not None and not pane._loading:
+            open({marker!r}, "w").close()
 
 BenchApp(RunStore.open({path!r})).run()
 """
@@ -220,13 +227,21 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
     """The real app in a pseudo-terminal: from writing a key to the first output the app draws after it."""
     from bench_dashboard import Terminal
 
-    term = Terminal([sys.executable, "-c", APP_SCRIPT.format(root=str(ROOT), path=str(path))], dict(os.environ),
-                    size=(160, 48))
+    marker = path.parent / "history-read.marker"
+    marker.unlink(missing_ok=True)
+    script = APP_SCRIPT.format(root=str(ROOT), path=str(path), marker=str(marker))
+    term = Terminal([sys.executable, "-c", script], dict(os.environ), size=(160, 48))
     result: dict[str, list[float]] = {}
     try:
         if term.wait_for("runs · 0 marked".encode(), timeout=120) is None:
             raise RuntimeError("the History never showed:\n" + term.output.decode(errors="replace")[-2000:])
-        time.sleep(1.0 if runs < 50_000 else 10.0)
+        # Keys are timed once every run is read (the app writes the marker file then).
+        deadline = time.monotonic() + 600
+        while not marker.exists():
+            if time.monotonic() > deadline or term.process.poll() is not None:
+                raise RuntimeError("the History never read every run")
+            time.sleep(0.1)
+        time.sleep(1.0)
         for _ in range(rounds):
             for kind, keys in KEYS:
                 for key in keys:
@@ -243,6 +258,7 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
         if term.process.poll() is None:
             term.process.kill()
         term.close()
+        marker.unlink(missing_ok=True)
     out = {f"key p95 {kind} ms": _p95(v) for kind, v in result.items()}
     out["key p95 all ms"] = _p95([x for v in result.values() for x in v])
     return out

@@ -70,14 +70,14 @@ def test_full_disk_history_reads_and_delete_frees_space(tmp_path, pending):
     got = run_sandboxed(_script(tmp_path, pending, "full"), tmp_path)
     listed = json.loads(got["list"]["out"])
     assert got["list"]["code"] == 0, got["list"]["err"]
-    assert [r["id"] for r in listed] == [1, 2, 3]
+    assert [r["id"] for r in listed] == [3, 2, 1]  # newest first
     assert [r["message"] for r in listed][1] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
     assert pending or "note: the disk holding" in got["list"]["err"]  # read through a snapshot, and said so
     assert got["train"]["code"] == 1 and "is full" in got["train"]["err"], got["train"]
     assert "Traceback" not in json.dumps(got)
     assert got["delete"]["code"] == 0, got["delete"]["err"]
-    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [2, 3]
+    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [3, 2]
     assert got["files"] == ["2.npz"]
 
 
@@ -86,12 +86,12 @@ def test_read_only_folder_history_reads_and_writes_say_why(tmp_path, pending):
     got = run_sandboxed(_script(tmp_path, pending, "read-only"), tmp_path)
     assert got["list"]["code"] == 0, got["list"]["err"]
     listed = json.loads(got["list"]["out"])
-    assert [r["id"] for r in listed] == [1, 2, 3]
+    assert [r["id"] for r in listed] == [3, 2, 1]  # newest first
     assert listed[1]["message"] == ("in the log" if pending else "")
     assert got["show"]["code"] == 0 and "run 2" in got["show"]["out"]
     assert pending or "is read-only" in got["list"]["err"]
     for write in ("train", "delete"):
         assert got[write]["code"] == 1 and "is read-only" in got[write]["err"], got[write]
     assert "Traceback" not in json.dumps(got)
-    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [1, 2, 3]
+    assert [r["id"] for r in json.loads(got["list after"]["out"])] == [3, 2, 1]
     assert got["files"] == ["1.npz", "2.npz"]

@@ -31,6 +31,8 @@ async def test_an_epoch_committed_elsewhere_reads_only_that_run(tmp_path: Path):
             assert built == [3]  # not every run in the store
             table = app.query_one("#history-table", DataTable)
             assert str(table.get_cell("3", "epochs")) == "2/5" and table.row_count == 3
+            screen = app.export_screenshot()  # drawn, not only stored: the row was repainted
+            assert "2/5" in screen and "1/5" not in screen and "85.00%" in screen
 
             with RunStore.open(path) as other:
                 other.delete_run(3)
@@ -89,8 +91,9 @@ async def test_a_large_store_sorts_and_filters_in_a_worker_with_the_same_result(
             await settle(pilot)
             table = app.query_one("#history-table", DataTable)
             pane = app.query_one(HistoryPane)
-            for _ in range(6):  # to "last val", as test_history_pane's sort test does on the UI thread
-                await pilot.press("s")
+            await pilot.press("s")  # the sort menu: "last val", as test_history_pane's sort test does
+            await pilot.pause()
+            await pilot.press(*["down"] * 6, "enter", "S")  # (an accuracy sorts best first: S for ascending)
             store.add_epoch(3, _epoch(2, 0.99, 0.98))
             pane._check_store()
             await settle(pilot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tui.history_index import HistoryIndex
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
+from tui.widgets.history_table import HistoryTable
 
 POLL_SECONDS = 1.0
 FIELD_HELP = "id, data, arch, ep, val, last, test, time, status, lr, batch, or any option such as optimizer"
@@ -42,6 +44,8 @@ REMOVE_LIMIT = 16
 """More rows than this leaving the table at once: clear it and add the new window instead."""
 SYNC_LIMIT = 5000
 """Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
+FREEZE_AT = 500
+"""Runs read at once from which their summaries are frozen out of garbage collection (see `_apply`)."""
 SAMPLE = 200
 """Drawn rows whose config fields also count as known, besides this version's (for "unknown field")."""
 MARK = "●"
@@ -129,9 +133,10 @@ class HistoryPane(Vertical):
         self._narrow = False
         """Laid out for a small terminal (fewer columns; see NARROW_HIDDEN)."""
         """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
+        self._status_text: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+        yield HistoryTable(cursor_type="row", zebra_stripes=True, id="history-table")
         # The filter sits in its own container: when this pane's tab is hidden, Textual moves focus
         # to a focusable sibling of the focused widget, which would switch the tab straight back.
         with Vertical(id="history-bottom"):
@@ -172,8 +177,8 @@ class HistoryPane(Vertical):
 
     # ------------------------------------------------------------------ data
     @property
-    def table(self) -> DataTable:
-        return self.query_one(DataTable)
+    def table(self) -> HistoryTable:
+        return self.query_one(HistoryTable)
 
     def _poll(self) -> None:
         """While shown only: redrawing the hidden table after every epoch of a run laid out the
@@ -231,6 +236,11 @@ class HistoryPane(Vertical):
             self._version = version
         self._loading = loading
         self.marked.difference_update(deleted)
+        if len(summaries) >= FREEZE_AT:
+            # The summaries live as long as the app: moved out of the collector's generations, a
+            # full collection no longer walks them (over 100,000 runs each took 100-300 ms, during
+            # which no key was handled). Only a burst of runs read at once (the first read) does this.
+            gc.freeze()
         self._redraw()
 
     def _reorder(self) -> None:
@@ -239,16 +249,20 @@ class HistoryPane(Vertical):
         query = self.query_one("#history-filter", Input).value
         if len(self.index.summaries) <= SYNC_LIMIT:
             self.index = HistoryIndex.of(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
-            self._shown = PAGE
+            self._shown, self._pending = PAGE, None  # an order still being built for a larger store is dropped
             self._redraw()
             return
         self._pending = (set(), set())
-        self._rebuild(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
+        summaries, column, reverse = dict(self.index.summaries), self.sort_column, self.sort_reverse
+        # run_worker with a description: @work would describe the call by the repr of its
+        # arguments, which for 100,000 summaries took the screen's thread most of a second.
+        self.run_worker(lambda: self._rebuild(summaries, column, reverse, query), thread=True, exclusive=True,
+                        group="history-order", description=f"ordering {len(summaries)} runs")
         self._set_status(f"ordering {len(self.index.summaries):,} runs…")
         self._redraw_headers()
 
-    @work(thread=True, exclusive=True, group="history-order")
     def _rebuild(self, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> None:
+        """In a worker thread: the new order, handed to the screen's thread unless a newer one was asked for."""
         worker = get_current_worker()
         index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
         if index is not None and not worker.is_cancelled:
@@ -297,16 +311,7 @@ class HistoryPane(Vertical):
             if key not in table.rows:
                 table.add_row(*cells, key=key)
             else:
-                for column, cell in zip(("mark", *(c.key for c in self._columns())), cells):
-                    if table.get_cell(key, column) != cell:
-                        # Re-measuring a column costs a measurement per drawn row: only when it must grow.
-                        wider = cell.cell_len > table.columns[column].content_width
-                        if wider:
-                            # DataTable widens the column only when idle, but keys its row caches by
-                            # this update: a row drawn in between (the cursor's) kept the old widths
-                            # until the cursor moved. Widen it now, before any row is drawn.
-                            table.columns[column].content_width = cell.cell_len
-                        table.update_cell(key, column, cell, update_width=wider)
+                table.set_cells(key, dict(zip(("mark", *(c.key for c in self._columns())), cells)))
             self._drawn[key] = state
         relabel = self._redraw_headers()
         if relabel or [row.key.value for row in table.ordered_rows] != keys:
@@ -355,7 +360,11 @@ class HistoryPane(Vertical):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        self.query_one("#history-status", Static).update(safe_text(text))
+        """Only when the text changes: an update lays the whole screen out again (tens of ms),
+        and an epoch committed by a run already listed leaves the line as it was."""
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#history-status", Static).update(safe_text(text))
 
     def current_run_id(self) -> int | None:
         """The id of the run under the cursor, if any."""
