@@ -14,7 +14,10 @@ from tui.widgets.history_pane import HistoryPane
 
 
 async def replace_text(pilot, selector: str, text: str) -> None:
-    """Click the input, clear it with keys and type `text`."""
+    """Scroll the input into view (the options scroll when the screen is short), click it, clear it
+    with keys and type `text`."""
+    pilot.app.query_one(selector).scroll_visible(animate=False)
+    await pilot.pause()
     await pilot.click(selector)
     field = pilot.app.query_one(selector, Input)
     await pilot.press("end", *["backspace"] * len(field.value), *list(text))

@@ -334,7 +334,7 @@ class OptionsPanel(Widget):
                 self.error = f"{OPTIONS[invalid].label}: {error.summary}"
             else:
                 typed = repr(error.value)
-                typed = typed if len(typed) <= 14 else typed[:12] + "…" + typed[-1]  # the rest fits 3 lines
+                typed = typed if len(typed) <= 24 else typed[:21] + "…" + typed[-1]  # the message fits its 4 rows
                 self.error = f"{OPTIONS[invalid].label}: {typed} is not valid - expected {error.expected}"
             config = None
         else:
