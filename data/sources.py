@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from platformdirs import user_cache_path
+
 from data.errors import DataNotFoundError
 from data.registry import DatasetSpec
 
@@ -33,10 +35,10 @@ class Source:
 
 
 def user_cache_root() -> Path:
-    """`$XDG_CACHE_HOME/mnist-tui`, default `~/.cache/mnist-tui` (not created here)."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "mnist-tui"
+    """The platform's user cache folder (platformdirs, not created here): `$XDG_CACHE_HOME/mnist-tui`
+    or `~/.cache/mnist-tui` on Linux, `~/Library/Caches/mnist-tui` on macOS,
+    `%LOCALAPPDATA%\\mnist-tui\\Cache` on Windows."""
+    return user_cache_path("mnist-tui", appauthor=False)
 
 
 def dataset_cache_dir(name: str) -> Path:
@@ -122,7 +124,9 @@ def supply_hint(spec: DatasetSpec, *, suggest_download: bool = True) -> str:
     """How a user gets the files onto the machine, with or without the downloader."""
     by_hand = (
         f"get the four files ({', '.join(spec.files.values())}, e.g. from {spec.mirrors[0]} "
-        f"on a machine with internet access) and either put them in a folder and pass --data-dir DIR, "
+        f"on a machine with internet access) and either put them in a folder DIR and pass --data-dir DIR "
+        f"(for the dashboard too: `mnist-tui --data-dir DIR`), or put them in ROOT/{spec.name} and set "
+        f"MNIST_TUI_DATA=ROOT, "
         f"or copy them into {dataset_cache_dir(spec.name)}"
     )
     if suggest_download:

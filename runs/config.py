@@ -38,8 +38,7 @@ class DataConfig:
         ):
             raise ConfigError(
                 "limit", self.limit,
-                f"a whole number from 1, at most {left} (the training images left after a validation set "
-                f"of {self.val_size}), or none for all",
+                f"1 to {left} (what {self.val_size} for validation leave) or none for all",
             )
 
 

@@ -36,7 +36,8 @@ class BatchProgress:
     epoch: int
     batch: int
     batches: int
-    samples_per_second: float
+    samples_per_second: float | None
+    """Training speed so far this epoch; None on an epoch's first batch, before any interval is measured."""
 
 
 @dataclass(frozen=True)

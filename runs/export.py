@@ -9,10 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 
 from runs.schema import EPOCH_COLUMNS
 from runs.store import RunRecord
@@ -39,15 +36,3 @@ def export_text(run: RunRecord, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"format: got {fmt!r}, expected one of {', '.join(FORMATS)}")
     return history_csv(run) if fmt == "csv" else run_json(run)
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write beside `target`, then rename: an existing file is replaced whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

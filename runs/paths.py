@@ -1,13 +1,16 @@
 """Where mnist-tui keeps its run history: one home folder with the database and the model files.
 
-Resolution order: ``$MNIST_TUI_HOME`` (tests and portable installs), then
-``$XDG_DATA_HOME/mnist-tui``, then ``~/.local/share/mnist-tui``.
+Resolution order: ``$MNIST_TUI_HOME`` (tests and portable installs), then the platform's user
+data folder from platformdirs: ``$XDG_DATA_HOME/mnist-tui`` or ``~/.local/share/mnist-tui`` on
+Linux, ``~/Library/Application Support/mnist-tui`` on macOS, ``%LOCALAPPDATA%\\mnist-tui`` on Windows.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from platformdirs import user_data_path
 
 DATABASE_NAME = "runs.sqlite3"
 MODELS_FOLDER = "models"
@@ -18,9 +21,7 @@ def home_dir() -> Path:
     explicit = os.environ.get("MNIST_TUI_HOME")
     if explicit:
         return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "mnist-tui"
+    return user_data_path("mnist-tui", appauthor=False)
 
 
 def database_path() -> Path:

@@ -66,20 +66,24 @@ class _BatchReporter:
         self.trainer: Trainer | None = None
         self._epoch = -1
         self._epoch_start = 0.0
+        self._first_batch = 0
         self._last = 0.0
 
     def __call__(self, epoch: int, batch: int, batches: int) -> None:
+        # Called after each batch, so the epoch's start is unknown here: the speed is measured from
+        # the end of its first batch, over the batches since (a rate over zero seconds was 3e10).
         now = time.perf_counter()
         if epoch != self._epoch:
-            self._epoch, self._epoch_start = epoch, now
+            self._epoch, self._epoch_start, self._first_batch = epoch, now, batch
         if self.pause is not None and self.pause.is_set():
             self._wait_while_paused()
         if self.cancel is not None and self.cancel.is_set() and self.trainer is not None:
             self.trainer.cancel()
         if now - self._last >= self.interval or batch >= batches:
             self._last = now
-            elapsed = max(now - self._epoch_start, 1e-9)
-            self.emit(BatchProgress(epoch, batch, batches, batch * self.batch_size / elapsed))
+            done, elapsed = batch - self._first_batch, now - self._epoch_start
+            rate = done * self.batch_size / elapsed if done > 0 and elapsed > 0 else None
+            self.emit(BatchProgress(epoch, batch, batches, rate))
 
 
     def _wait_while_paused(self) -> None:

@@ -36,6 +36,17 @@ TAB_FOCUS = {"train": "#opt-dataset", "confusion": "ConfusionMatrix", "history":
 
 
 CURSOR_KEYS = frozenset({"up", "down", "left", "right", "escape", "tab", "shift+tab"})
+TEXTUAL_COMMANDS_HIDDEN = frozenset({"Quit", "Maximize", "Minimize"})
+"""Textual's Quit quits "as soon as possible" (ours asks while a run trains and is listed instead);
+maximizing one widget of a tab only hides the rest of the dashboard."""
+
+
+def _key_name(key: str) -> str:
+    """'slash' -> '/', 'space' -> 'Space', 'f5' -> 'F5', 'ctrl+q' -> 'Ctrl+Q'; a letter stays as typed ('s', 'S')."""
+    names = {"slash": "/", "space": "Space", "delete": "Delete", "escape": "Esc"}
+    if key in names or len(key) == 1:
+        return names.get(key, key)
+    return "+".join(part.upper() if len(part) <= 3 else part.capitalize() for part in key.split("+"))
 
 
 class MnistTuiApp(App[int]):
@@ -45,15 +56,19 @@ class MnistTuiApp(App[int]):
     SUB_TITLE = "train small networks on MNIST, live"
     CSS_PATH = [STYLES / "app.tcss"]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    """Classes on the screen by terminal size: app.tcss lays the tabs out for 80x24 and up."""
+
     BINDINGS = [
-        Binding("f2", "show_tab('train')", "Train", tooltip="Show the Train tab"),
-        Binding("f3", "show_tab('confusion')", "Confusion", tooltip="Show the confusion matrix of the last run"),
-        Binding("f4", "show_tab('history')", "History", tooltip="Show every run in the store"),
-        Binding("f7", "show_tab('studies')", "Studies", tooltip="Show the studies: many runs compared, live"),
+        Binding("f2", "show_tab('train')", "Train", show=False, tooltip="Show the Train tab"),
+        Binding("f3", "show_tab('confusion')", "Confusion", show=False, tooltip="Show the confusion matrix of the last run"),
+        Binding("f4", "show_tab('history')", "History", show=False, tooltip="Show every run in the store"),
+        Binding("f7", "show_tab('studies')", "Studies", show=False, tooltip="Show the studies: many runs compared, live"),
         Binding("f5", "start_run", "Start", tooltip="Train a network with the current options"),
         Binding("f6", "cancel_run", "Cancel", tooltip="Stop the current run after this batch (kept as cancelled)"),
         Binding("f9", "pause_run", "Pause", tooltip="Hold the current run between two batches; F9 again resumes"),
-        Binding("f10", "show_inside", "Inside", tooltip="Show what a run's layers learned (from History: the run picked there)"),
+        Binding("f10", "show_inside", "Inside", show=False, tooltip="Show what a run's layers learned (from History: the run picked there)"),
         Binding("f8", "reset_options", "Defaults", tooltip="Put the default options back"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks first while a run is going)"),
     ]
@@ -86,15 +101,15 @@ class MnistTuiApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="train", id="tabs"):
-            with TabPane("Train", id="train"):
+            with TabPane("Train F2", id="train"):
                 yield self._train
-            with TabPane("Confusion", id="confusion"):
+            with TabPane("Confusion F3", id="confusion"):
                 yield ConfusionPane(self.store)
-            with TabPane("History", id="history"):
+            with TabPane("History F4", id="history"):
                 yield HistoryPane(self.store)
-            with TabPane("Studies", id="studies"):
+            with TabPane("Studies F7", id="studies"):
                 yield self._studies
-            with TabPane("Inside", id="inside"):
+            with TabPane("Inside F10", id="inside"):
                 yield InsidePane(self.store)
         yield QuietFooter()
 
@@ -114,10 +129,12 @@ class MnistTuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette lists every dashboard action next to Textual's own."""
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in TEXTUAL_COMMANDS_HIDDEN:
+                yield command
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action != "quit":
-                yield SystemCommand(binding.description, f"{binding.tooltip} ({binding.key})", partial(self.run_action, binding.action))
+            if isinstance(binding, Binding):
+                yield SystemCommand(binding.description, f"{binding.tooltip} ({_key_name(binding.key)})", partial(self.run_action, binding.action))
         # The focused pane's own actions (history: compare, delete, export...; confusion: show images),
         # named after their tab; cursor keys are left to the keyboard.
         tab = self.query_one("#tabs", TabbedContent).active.capitalize()
@@ -128,7 +145,8 @@ class MnistTuiApp(App[int]):
                     or (node, binding.action) in seen):
                 continue
             seen.add((node, binding.action))
-            yield SystemCommand(f"{tab}: {binding.description}", binding.tooltip or f"key: {key}",
+            help_text = binding.tooltip or binding.description
+            yield SystemCommand(f"{tab}: {binding.description}", f"{help_text} ({_key_name(key)})",
                                 partial(self.run_action, binding.action, node))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -243,9 +261,9 @@ class MnistTuiApp(App[int]):
         except (ValueError, TypeError) as error:
             self.notify(plain(f"That run's options cannot be loaded: {error}"), severity="error", markup=False)
             return
-        self.train_pane.options.load_config(config)
+        self.train_pane.load_options(config, message.run_id)
         self.action_show_tab("train")
-        self.notify("Options loaded: change what you like and press F5 to train.")
+        self.notify(f"Options of run {message.run_id} loaded: change what you like and press F5 to train.")
 
     def on_history_pane_continue_run(self, message: HistoryPane.ContinueRun) -> None:
         self.train_pane.continue_run(message.run_id, self.store)

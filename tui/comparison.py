@@ -71,14 +71,24 @@ def _same(a: Any, b: Any) -> bool:
     return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
-def best_indices(values: Sequence[float | None], *, higher_is_better: bool = True) -> set[int]:
-    """Positions holding the best value (all of them on a tie); None and NaN never win."""
-    usable = [(i, v) for i, v in enumerate(values) if v is not None and v == v]
-    if not usable:
-        return set()
-    pick = max if higher_is_better else min
-    best = pick(v for _, v in usable)
-    return {i for i, v in usable if v == best}
+def best_indices(values: Sequence[float | None], *, higher_is_better: bool = True,
+                 groups: Sequence[Any] | None = None) -> set[int]:
+    """Positions holding the best value (all of them on a tie); None and NaN never win.
+
+    With `groups` (each run's dataset), a value is only ranked against the others of its group,
+    and a group of one has no best: 90% on Fashion-MNIST and 97% on MNIST are not comparable.
+    """
+    if groups is None:
+        groups = [None] * len(values)
+    best: set[int] = set()
+    for group in dict.fromkeys(groups):
+        members = [i for i, g in enumerate(groups) if g == group]
+        usable = [(i, values[i]) for i in members if values[i] is not None and values[i] == values[i]]
+        if len(members) < 2 or not usable:
+            continue
+        top = (max if higher_is_better else min)(v for _, v in usable)
+        best |= {i for i, v in usable if v == top}
+    return best
 
 
 def confusion_difference(before: Any, after: Any) -> np.ndarray:

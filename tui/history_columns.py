@@ -5,6 +5,8 @@ No Textual here: the pane (tui.widgets.history_pane) and its index (tui.history_
 
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -57,22 +59,64 @@ def row_text(summary: RunSummary) -> str:
     return " ".join(c.show(summary) for c in COLUMNS).lower()
 
 
+ALIASES = {"val": "best", "best val": "best", "acc": "test", "test acc": "test", "ep": "epochs",
+           "lr": "learning_rate", "batch": "batch_size", "data": "dataset", "started": "date"}
+"""Names as the table and the options column show them (`lr 0.05`, `val`, `test acc`) -> a column or config field."""
+ACCURACIES = ("best", "last", "test")
+TERM = re.compile(r"^([^:<>=!]+)(>=|<=|!=|>|<|=|:)(.*)$")
+COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "=": operator.eq,
+           "!=": operator.ne}
+
+
+def parse_term(term: str) -> tuple[str, str, str] | None:
+    """`test>97` -> ('test', '>', '97'); `lr:0.05` -> ('learning_rate', ':', '0.05'); a plain word -> None."""
+    found = TERM.match(term)
+    if not found:
+        return None
+    field, op, value = found.groups()
+    return ALIASES.get(field, field), op, value
+
+
+def _value(summary: RunSummary, field: str) -> tuple[bool, Any, str]:
+    """(known, number or None, text) of `field` for this run: a column's, else a config field's."""
+    column = next((c for c in COLUMNS if field in (c.key, c.label)), None)
+    if column is not None:
+        number = column.sort(summary) if column.key in NUMERIC else None
+        return True, number, column.show(summary).lower()
+    fields = summary.fields
+    if field not in fields:
+        return False, None, ""
+    value = fields[field]
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return True, number, str(value).lower()
+
+
 def matches(summary: RunSummary, query: str) -> bool:
-    """True if every space-separated term matches: `field:value` on a column or config field, else a substring."""
+    """True if every space-separated term matches: `field:value` (contains) or `field>N`, `>=`, `<`,
+    `<=`, `=`, `!=` (numbers; accuracies in % or as fractions: test>97 and test>0.97 agree) on a
+    column or config field, else a substring of the row."""
     text = row_text(summary)
     for term in query.lower().split():
-        field, sep, value = term.partition(":")
-        if sep and field:
-            column = next((c for c in COLUMNS if field in (c.key, c.label)), None)
-            if column is not None:
-                shown = column.show(summary).lower()
-            elif field in summary.fields:
-                shown = str(summary.fields[field]).lower()
-            else:
+        parsed = parse_term(term)
+        if parsed is None:
+            if term not in text:
                 return False
-            if value not in shown:
+            continue
+        field, op, wanted = parsed
+        known, number, shown = _value(summary, field)
+        if not known:
+            return False
+        if op == ":":
+            if wanted not in shown:
                 return False
-        elif term not in text:
+            continue
+        try:
+            target = float(wanted.rstrip("%"))
+        except ValueError:
+            return False
+        if field in ACCURACIES and target > 1:
+            target /= 100  # test>97 means 97%
+        if number is None or not COMPARE[op](number, target):
             return False
     return True
 
@@ -87,9 +131,9 @@ KNOWN_FIELDS = frozenset(COLUMN_KEYS) | {c.label for c in COLUMNS} | _config_fie
 
 
 def unknown_fields(query: str, summaries: list[RunSummary]) -> list[str]:
-    """Field names in `field:value` terms that no column, no config of this version and none of
-    `summaries` (a sample: the rows drawn, not the whole store) has."""
-    terms = [f for f, sep, _ in (t.partition(":") for t in query.lower().split()) if sep and f]
+    """Field names in `field:value` or `field>N` terms that no column, no config of this version and
+    none of `summaries` (a sample: the rows drawn, not the whole store) has."""
+    terms = [parsed[0] for parsed in map(parse_term, query.lower().split()) if parsed]
     unknown = [f for f in terms if f not in KNOWN_FIELDS]
     if unknown:
         seen: set[str] = set()

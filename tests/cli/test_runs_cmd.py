@@ -100,10 +100,34 @@ def test_export_csv_and_json(home, tmp_path):
                              "lr", "seconds"]
     target = tmp_path / "run1.json"
     target.write_text("old contents")
-    result = cli(home, "runs", "export", "1", "--format", "json", "-o", str(target))
+    result = cli(home, "runs", "export", "1", "--format", "json", "-o", str(target), "--force")
     assert result.returncode == 0 and "wrote 2 epochs" in result.stderr
     assert json.loads(target.read_text())["epochs"] == run.epochs
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run1.json"]  # no temporary file left
+
+
+def test_export_format_follows_the_extension_and_an_existing_file_needs_force(home, tmp_path):
+    target = tmp_path / "x.json"
+    _ok(cli(home, "runs", "export", "1", "-o", str(target)))
+    assert len(json.loads(target.read_text())["epochs"]) == 2  # JSON, because the name says so
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()  # an ordinary file of the user's, not 0600
+    before = target.read_bytes()
+    again = cli(home, "runs", "export", "1", "-o", str(target))
+    assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    assert target.read_bytes() == before
+    forced_csv = cli(home, "runs", "export", "1", "-o", str(target), "--format", "csv", "--force")
+    assert forced_csv.returncode == 0 and target.read_text().startswith("epoch,")  # --format wins
+    unknown = cli(home, "runs", "export", "1", "-o", str(tmp_path / "x.txt"))
+    assert unknown.returncode == 2 and "x.txt" in unknown.stderr and ".csv or .json" in unknown.stderr
+    assert not (tmp_path / "x.txt").exists()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def test_export_to_an_impossible_path_fails_cleanly(home, tmp_path):
@@ -112,10 +136,26 @@ def test_export_to_an_impossible_path_fails_cleanly(home, tmp_path):
 
 
 def test_predict_draws_digits_with_labels(home):
-    out = _ok(cli(home, "predict", "--run", "1", "--index", "10", "--count", "3"))
+    import subprocess
+
+    from cli_helpers import COMMAND, env_for
+
+    coloured = subprocess.run([*COMMAND, "predict", "--run", "1", "--index", "10", "--count", "3"],
+                              env={**env_for(home), "FORCE_COLOR": "1"}, capture_output=True, text=True)
+    out = _ok(coloured)
     assert "run 1" in out and "accuracy" in out
     assert "#10 " in out and "#11 " in out and "#12 " in out and "#13 " not in out
     assert out.count("\u2580") == 3 * 28 * 14  # three 28x28 digits in half blocks
+
+
+def test_predict_into_a_file_draws_digits_with_a_character_ramp(home):
+    """Without colour (a pipe, a file) grey half blocks are all alike: the digits would vanish."""
+    out = _ok(cli(home, "predict", "--run", "1", "--index", "10", "--count", "3"))
+    assert "\u2580" not in out and "\x1b" not in out
+    drawing = out.splitlines()[1:15]
+    assert len(drawing) == 14
+    assert sum(line.count("@") + line.count("%") + line.count("#") for line in drawing) > 3 * 20  # strokes
+    assert sum(line.count(" ") for line in drawing) > 3 * 28 * 14 // 2  # on a blank background
     wrong = _ok(cli(home, "predict", "--run", "2", "--wrong", "--count", "4"))
     assert wrong.count("✗") == 4 and "✓" not in wrong
 
@@ -186,3 +226,21 @@ def test_predict_names_fashion_classes(tmp_path):
         assert execute_run(config, store=store).status == "completed"
     out = _ok(cli(tmp_path, "predict", "--run", "1", "--count", "2"))
     assert "fashion-mnist test set" in out and "true 9" in out and "/Ankle boot" in out  # test image 0 is a boot
+
+
+def test_list_at_80_columns_keeps_ids_and_networks_whole(home):
+    """Piped output is 80 columns wide: less important columns go, none is squeezed to nothing."""
+    import subprocess
+
+    from cli_helpers import COMMAND, env_for
+
+    result = subprocess.run([*COMMAND, "runs", "list"], env={**env_for(home), "COLUMNS": "80"},
+                            capture_output=True, text=True)
+    out = _ok(result)
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    header = next(line for line in lines if "┃" in line)
+    assert "┃ id ┃" in header and "network" in header and "test acc" in header and "status" in header
+    assert "784-64-64-10 relu" in out and "784-64-10 relu" in out  # whole, not cut to "784-…"
+    assert [line.split("│")[1].strip() for line in lines if line.startswith("│")] == ["3", "2", "1"]
+    assert "left out at 80 columns: started (UTC)" in out

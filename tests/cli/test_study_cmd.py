@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sqlite3
 import time
 
 import pytest
 
-from cli_helpers import cli, json_lines, start
+from cli_helpers import COMMAND, cli, env_for, json_lines, start
 
 SMALL = ("--limit", "500", "--epochs", "2", "--hidden-sizes", "8")
 
@@ -48,6 +49,11 @@ def test_a_small_study_runs_end_to_end_and_its_runs_are_in_the_history(tmp_path)
     assert f"study {header['study_id']}, trial {finished[0]['trial_key']}" in shown_run
     listed = cli(home, "study", "list").stdout
     assert "4/4" in listed and "completed" in listed
+    narrow = subprocess.run([*COMMAND, "study", "list"], env={**env_for(home), "COLUMNS": "80"},
+                            capture_output=True, text=True).stdout  # piped: 80 columns
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert summary["winner"] in narrow.replace("\n", "") or summary["winner"].split("=")[1] in narrow
+    assert "4/4" in narrow and "completed" in narrow
 
     # The same spec again is the same study: nothing is rerun, nothing recorded twice.
     again = json_lines(cli(home, "study", "run", *SMALL, "--vary", "optimizer=sgd,momentum", "--seeds", "2", "--json").stdout)

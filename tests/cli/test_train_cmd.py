@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 
 import pytest
@@ -22,7 +23,8 @@ def test_json_lines_give_each_epoch_and_a_summary_with_the_stored_run_id(tmp_pat
     epochs, summary = lines[:-1], lines[-1]
     assert [e["epoch"] for e in epochs] == [1, 2] and all(set(e) == EPOCH_KEYS for e in epochs)
     assert all(e["event"] == "epoch" for e in epochs)
-    assert set(summary) == {"event", "run_id", "status", "test_acc", "weights", "epochs", "seconds"}
+    assert set(summary) == {"event", "run_id", "status", "test_acc", "weights", "epochs", "seconds", "training_seconds"}
+    assert summary["training_seconds"] == round(sum(e["seconds"] for e in epochs), 3) <= summary["seconds"]
     assert summary["event"] == "summary" and summary["status"] == "completed" and summary["epochs"] == 2
     with RunStore.open(tmp_path) as store:
         run = store.get_run(summary["run_id"])
@@ -94,6 +96,11 @@ def test_table_output_for_people(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "784-64-64-10 relu" in result.stdout and "run 1 completed" in result.stdout
     assert "epoch" in result.stdout and "test acc" in result.stdout
+    # one time, the one `runs list` shows, is called training time; the wall time is labelled as such
+    trained = re.search(r"training (\d+\.\d) s \((\d+\.\d) s in all", result.stdout)
+    assert trained, result.stdout
+    listed = cli(tmp_path, "runs", "list", "--json")
+    assert f"{json.loads(listed.stdout)[0]['seconds']:.1f}" == trained.group(1)
 
 
 BAD_INPUT = [
@@ -124,8 +131,8 @@ BAD_INPUT = [
     (["--normalization", "minmax"], "--normalization", "'minmax'"),
     (["--dataset", "cifar"], "--dataset", "'cifar'"),
     (["--limit", "0"], "--limit", "'0'"),
-    (["--limit", "55001"], "--limit", "at most 55000"),
-    (["--val-size", "10000", "--limit", "50001"], "--limit", "at most 50000"),
+    (["--limit", "55001"], "--limit", "1 to 55000"),
+    (["--val-size", "10000", "--limit", "50001"], "--limit", "1 to 50000"),
     (["--val-size", "60000"], "--val-size", "60000"),
     (["--seed", "-3"], "--seed", "'-3'"),
     (["--l1-lambda", "x"], "--l1-lambda", "'x'"),

@@ -12,7 +12,7 @@ import pytest
 from nn_core.config import ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
 from runs.report.html import esc
-from runs.report.output import ReportExistsError, write_report
+from runs.output_file import OutputExistsError, write_output
 from runs.report.mistakes import model_file
 from runs.report.runs_report import runs_report, usable_confusion
 from runs.service import execute_run
@@ -136,12 +136,12 @@ def test_only_a_square_table_of_counts_is_a_confusion_matrix():
 def test_write_report_refuses_an_existing_file_unless_forced(tmp_path):
     target = tmp_path / "r.html"
     target.write_bytes(b"mine")
-    with pytest.raises(ReportExistsError, match="--force"):
-        write_report(target, "<p>new</p>")
+    with pytest.raises(OutputExistsError, match="--force"):
+        write_output(target, "<p>new</p>")
     assert target.read_bytes() == b"mine"
-    write_report(target, "<p>new</p>", force=True)
+    write_output(target, "<p>new</p>", force=True)
     assert target.read_text() == "<p>new</p>"
-    write_report(tmp_path / "fresh.html", "x")
+    write_output(tmp_path / "fresh.html", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.html", "r.html"]  # no temporary file left
 
 

@@ -122,7 +122,23 @@ def test_batch_progress_is_throttled(mnist_tui_home):
     elapsed = time.perf_counter() - start
     assert progress[-1].batch == progress[-1].batches == 1000
     assert len(progress) <= elapsed * 20 + 2 < 1000
-    assert all(p.samples_per_second > 0 for p in progress)
+    assert progress[0].batch == 1 and progress[0].samples_per_second is None
+    assert all(p.samples_per_second > 0 for p in progress[1:])
+
+
+def test_speed_is_measured_between_batches_never_over_the_first_alone(monkeypatch):
+    """The first batch of an epoch has no start to measure from: no speed, rather than 3e10 samples/s."""
+    from runs import service
+
+    clock = iter([100.0, 100.5, 101.0, 200.0])
+    monkeypatch.setattr(service.time, "perf_counter", lambda: next(clock))
+    events = []
+    reporter = service._BatchReporter(events.append, batch_size=32, cancel=None, interval=0.0)
+    reporter(1, 1, 3)  # t=100: the first batch ends
+    reporter(1, 2, 3)  # t=100.5: one more batch of 32 in 0.5 s
+    reporter(1, 3, 3)  # t=101: two batches in 1 s
+    reporter(2, 1, 3)  # the next epoch starts again without a speed
+    assert [e.samples_per_second for e in events] == [None, 64.0, 64.0, None]
 
 
 def test_without_a_store_the_home_store_is_used(mnist_tui_home):

@@ -23,6 +23,10 @@ async def test_missing_data_offers_the_download_and_says_where_files_go(mnist_tu
         await pilot.pause()
         message = str(app.query_one("#run-message").render())
         assert "train-images-idx3-ubyte.gz" in message and "--data-dir" in message
+        # the dashboard's own ways to point at a folder, not only the train command's flag
+        assert "mnist-tui --data-dir DIR" in message and "MNIST_TUI_DATA=ROOT" in message
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "copy them into" in shown  # the message is read whole, not cut off
         assert not app.train_pane.running and app.store.list_runs() == []
         assert not app.query_one("#start").disabled
 

@@ -23,6 +23,14 @@ async def test_function_keys_switch_tabs_and_every_action_is_in_the_palette(mnis
         await pilot.press("f4")  # the history pane's own actions join the palette while it has the keys
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"History: Compare", "History: Delete", "History: Export", "History: Filter"} <= titles
+        commands = list(app.get_system_commands(app.screen))
+        helps = {command.title: command.help for command in commands}
+        assert not [help for help in helps.values() if help.startswith("key:")]  # every entry says what it does
+        assert helps["History: Sort"] == "Choose the column to sort by (again: reverse it) (s)"
+        assert helps["History: Filter"].endswith("(/)")
+        # Textual's own Quit ("as soon as possible") is replaced by ours, which asks while a run trains
+        assert [c.help for c in commands if c.title == "Quit"] == ["Quit (asks first while a run is going) (Ctrl+Q)"]
+        assert "Maximize" not in helps and "Theme" in helps
         await pilot.press("f2")
         await pilot.press("ctrl+p")
         await pilot.press(*"Start")

@@ -14,7 +14,10 @@ from tui.widgets.history_pane import HistoryPane
 
 
 async def replace_text(pilot, selector: str, text: str) -> None:
-    """Click the input, clear it with keys and type `text`."""
+    """Scroll the input into view (the options scroll when the screen is short), click it, clear it
+    with keys and type `text`."""
+    pilot.app.query_one(selector).scroll_visible(animate=False)
+    await pilot.pause()
     await pilot.click(selector)
     field = pilot.app.query_one(selector, Input)
     await pilot.press("end", *["backspace"] * len(field.value), *list(text))
@@ -199,3 +202,22 @@ async def test_training_options_adam_dropout_augment_and_early_stop_by_keys(mnis
         assert str(app.query_one("#options-error").render()).startswith("Dropout: ")
         await replace_text(pilot, "#opt-dropout", "1")
         assert "[0, 1)" in str(app.query_one("#options-error").render())
+
+
+@pilot_test
+async def test_reusing_a_runs_options_names_the_run_and_clears_the_last_runs_table(mnist_tui_home):
+    from app_driver import run_to_end, small_config
+    from textual.widgets import DataTable
+
+    app = make_app(small_config(limit=1000, epochs=2))
+    async with app.run_test(size=SIZE) as pilot:
+        finished = await run_to_end(pilot)
+        assert finished.status == "completed" and app.query_one("#metrics", DataTable).row_count == 2
+        older = RunConfig.from_dict({"model": {"hidden_sizes": [32]}, "train": {"epochs": 3}})
+        app.query_one(HistoryPane).post_message(HistoryPane.LoadOptions(older.to_dict(), 41))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.train_pane.options.config == older
+        assert app.query_one("#metrics", DataTable).row_count == 0  # the finished run's rows are gone
+        assert "Options of run #41 loaded" in str(app.query_one("#run-state").render())
+        assert str(app.query_one("#run-stats").render()) == ""

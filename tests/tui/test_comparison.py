@@ -57,6 +57,14 @@ def test_best_indices_marks_ties_and_skips_missing_values():
     assert best_indices([]) == set()
 
 
+def test_runs_of_different_datasets_are_never_ranked_against_each_other():
+    groups = ["mnist", "fashion-mnist"]
+    assert best_indices([0.97, 0.89], groups=groups) == set()  # one run each: no best at all
+    three = ["mnist", "fashion-mnist", "mnist"]
+    assert best_indices([0.96, 0.99, 0.97], groups=three) == {2}  # the better MNIST run, not the Fashion one
+    assert best_indices([0.3, 0.2, 0.25], higher_is_better=False, groups=["a", "b", "b"]) == {1}
+
+
 def test_confusion_difference_and_pairs_that_moved():
     before = np.array([[50, 5, 0], [10, 40, 0], [0, 3, 47]])
     after = np.array([[53, 2, 0], [2, 48, 0], [0, 9, 41]])
@@ -89,3 +97,17 @@ def test_an_older_run_compares_with_its_missing_options_at_their_defaults():
     assert rows == {"train.optimizer": ["momentum", "adam"], "train.learning_rate": [0.05, 0.003],
                     "train.dropout": [(), (0.2,)]}
     assert with_defaults({"train": {"epochs": "many"}}) == {"train": {"epochs": "many"}}  # damaged: as stored
+
+
+def test_the_change_grid_stays_aligned_when_a_change_has_four_digits():
+    from tui.widgets.confusion_difference import difference_text
+
+    before = np.zeros((10, 10), dtype=int)
+    after = before.copy()
+    after[3, 3], after[3, 5], after[7, 1] = 1013, 4, -2
+    lines = difference_text(before, after, tuple(map(str, range(10)))).plain.split("\n")[:11]
+    header = lines[0]
+    ends = [header.index(str(c)) + 1 for c in range(10)]  # where each column's label ends
+    row3, row7 = lines[4], lines[8]
+    assert row3[ends[3] - 5:ends[3]] == "+1013" and row3[ends[5] - 2:ends[5]] == "+4"
+    assert row7[ends[1] - 2:ends[1]] == "-2" and row3[ends[0] - 1] == "·"

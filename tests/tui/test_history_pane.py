@@ -71,12 +71,20 @@ async def test_sort_by_keys_and_by_header_click(store: RunStore):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert column(app, "id") == ["3", "2", "1"]  # newest first
-        for _ in range(6):  # id -> date -> dataset -> arch -> epochs -> best -> last
-            await pilot.press("s")
+        await pilot.press("s")  # the sort menu: every column at once
+        await pilot.pause()
+        await pilot.press(*["down"] * 6, "enter")  # id -> date, dataset, arch, epochs, best, last
+        await pilot.pause()
         pane = app.query_one(HistoryPane)
-        assert pane.sort_column == "last"
-        assert column(app, "id") == ["3", "1", "2"]  # 81%, 95.2%, 96.1% ascending
+        assert pane.sort_column == "last" and pane.sort_reverse  # an accuracy: the best first
+        assert column(app, "id") == ["2", "1", "3"]  # 96.1%, 95.2%, 81%
+        assert "last val ▼" in str(app.query_one("#history-table").columns["last"].label)  # shown in the header
         await pilot.press("S")
+        assert column(app, "id") == ["3", "1", "2"]
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")  # the current column again: reversed
+        await pilot.pause()
         assert column(app, "id") == ["2", "1", "3"]
         await pilot.click("#history-table", offset=(4, 0))  # the id header
         await pilot.pause()
@@ -98,7 +106,11 @@ async def test_filter_by_text_and_by_field(store: RunStore):
             field.value = query
             await pilot.pause()
             assert column(app, "id") == ids, query
-        assert "unknown field: colour" in str(app.query_one("#history-status").render())
+        status = str(app.query_one("#history-status").render())
+        assert "unknown field: colour" in status and "fields: id" in status and "optimizer" in status
+        field.value = "test>96 lr:0.1"  # numbers compare; names as the options column writes them
+        await pilot.pause()
+        assert column(app, "id") == ["2"]
         await pilot.press("escape")
         assert isinstance(app.focused, DataTable)
 
@@ -112,6 +124,7 @@ async def test_mark_two_runs_and_compare_shows_only_differing_fields(store: RunS
         assert not isinstance(app.screen, CompareScreen)
         await pilot.press("down", "space", "space")  # marks runs 2 and 1
         assert app.query_one(HistoryPane).marked == {1, 2}
+        assert "2 marked (1, 2; U clears)" in str(app.query_one("#history-status").render())
         await pilot.press("c")
         await pilot.pause()
         screen = app.screen
@@ -203,3 +216,36 @@ async def test_reuse_options_and_show_confusion_post_messages(store: RunStore):
         await pilot.pause()
         assert app.query_one("TabbedContent").active == "confusion"
         assert app.query_one("ConfusionPane").run.id == 2
+
+
+@scenario
+async def test_space_steps_one_row_and_u_clears_every_mark(store: RunStore):
+    app = PanesApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.query_one(HistoryPane)
+        await pilot.press("space")
+        assert pane.marked == {3} and app.query_one("#history-table").cursor_row == 1
+        await pilot.press("space", "space")  # the last row: the cursor stays on it
+        assert pane.marked == {1, 2, 3} and app.query_one("#history-table").cursor_row == 2
+        await pilot.press("U")
+        await pilot.pause()
+        assert pane.marked == set() and "0 marked" in str(app.query_one("#history-status").render())
+
+
+@scenario
+async def test_a_cell_that_grows_widens_its_column_before_any_row_is_drawn(store: RunStore):
+    """The cursor row was once drawn with the old widths (`3  2026-11-3  mnist`) until the cursor
+    moved: DataTable widens columns only when idle, after caching the rows drawn in between."""
+    import dataclasses
+
+    app = PanesApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.query_one(HistoryPane)
+        table = pane.table
+        before = table.columns["arch"].content_width
+        grown = dataclasses.replace(pane.index.summaries[3], architecture="784-1024-1024-1024-10 relu")
+        pane.index.apply([grown])
+        pane._redraw()  # no pause: nothing idle has run yet
+        assert table.columns["arch"].content_width == len("784-1024-1024-1024-10 relu") > before

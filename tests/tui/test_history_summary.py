@@ -72,3 +72,18 @@ def test_filters_and_sorting(tmp_path: Path):
     assert unknown_fields("nosuchfield:1 optimizer:sgd plain", runs) == ["nosuchfield"]
     assert [s.id for s in sort_summaries(runs, "test", reverse=True)] == [2, 1, 3]  # no value: last
     assert [s.id for s in sort_summaries(runs, "test", reverse=False)] == [1, 2, 3]
+
+
+def test_filter_compares_numbers_and_knows_the_names_the_table_shows(tmp_path: Path):
+    with fixed_store(tmp_path / "runs.sqlite3") as store:
+        runs = [summarize(r) for r in store.list_runs()]
+    pick = lambda query: [s.id for s in runs if matches(s, query)]  # noqa: E731
+    assert pick("test>96") == [2] and pick("test>0.96") == [2]  # percent or fraction
+    assert pick("test<96") == [1]  # a run without a test accuracy never passes a comparison
+    assert pick("val>=0.952") == [1, 2] and pick("val>95.5") == [2]
+    assert pick("epochs<3") == [3] and pick("ep=3") == [1, 2]
+    assert pick("lr:0.03") == [1, 3] and pick("lr>0.05") == [2]  # `lr` as the options column writes it
+    assert pick("test>90 lr:0.03") == [1]
+    assert pick("test>abc") == []
+    assert unknown_fields("lr:0.05 val>0.9 test>97 epochs<10", runs) == []
+    assert unknown_fields("speed>3", runs) == ["speed"]

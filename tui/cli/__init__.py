@@ -10,6 +10,7 @@ interrupt like any other: one line and exit 130, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tui.cli import signals
@@ -34,7 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_CLOSED_PIPE = 141
+"""128 + SIGPIPE, what other Unix tools report when the reader went away (`... | head`)."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; a reader that closed the pipe (`| head`) ends it quietly, never a traceback."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # inside the try: a late EPIPE surfaces here, not at interpreter exit
+    except BrokenPipeError:
+        # Nobody reads any more: point stdout at /dev/null so the exit's own flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_CLOSED_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         with signals.deferred():
             parser = build_parser()

@@ -157,12 +157,19 @@ def get_run(store: RunStore, run_id: int, *, damaged_too: bool = False) -> RunRe
         return None
 
 
+class _Console(Console):
+    """Rich's console, but a closed pipe is left to `tui.cli.main` (one exit code, 141, for every command)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
-    return Console(highlight=False)
+    return _Console(highlight=False)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return _Console(stderr=True, highlight=False)
 
 
 def percent(value: float | None) -> str:

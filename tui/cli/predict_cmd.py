@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         batch = chosen[start : start + per_row]
         captions = [_caption(int(i), int(predicted[i]), float(probabilities[i, predicted[i]]), int(labels[i]))
                     for i in batch]
-        console.print(digits_row([images[i] for i in batch], captions, gap=GAP))
+        console.print(digits_row([images[i] for i in batch], captions, gap=GAP, colour=console.color_system is not None))
         if not all(name.isdigit() for name in names):
             console.print(Text(_names_line(batch, predicted, labels, names), style="dim"))
     if not len(chosen):

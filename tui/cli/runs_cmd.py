@@ -11,9 +11,11 @@ from typing import Any, Iterator
 from rich.table import Table
 from rich.text import Text
 
-from runs.export import FORMATS, export_text, write_atomically
+from runs.export import FORMATS, export_text
+from runs.output_file import OutputExistsError, write_output
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common, inside_cmd
+from tui.cli.fit_table import FitColumn, fitted_table
 from tui.comparison import MISSING, best_indices, config_diff, with_defaults
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import assemble, plain, safe_text
@@ -23,6 +25,12 @@ STATUS_STYLE = {
     "diverged": "red", "failed": "red", "interrupted": "magenta", "damaged": "bold red reverse",
 }
 BEST_MARK = " ★"
+LIST_COLUMNS = [  # `keep`: what goes last when the terminal is narrow (id, network and the results stay)
+    FitColumn("id", "right", keep=9), FitColumn("started (UTC)", keep=1), FitColumn("dataset", keep=4),
+    FitColumn("network", keep=8, fold=True), FitColumn("options", keep=2, fold=True),
+    FitColumn("epochs", "right", keep=5), FitColumn("best val", "right", keep=7),
+    FitColumn("test acc", "right", keep=6), FitColumn("train time", "right", keep=0), FitColumn("status", keep=7),
+]
 TABLE_PAGE = 50
 """Runs `runs list` shows by default: a table of 100,000 rows helps nobody and takes seconds."""
 STREAM_CHUNK = 500
@@ -58,8 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     export = actions.add_parser("export", help="a run's per-epoch history as CSV or JSON")
     export.add_argument("run_id", type=common.positive_int, metavar="ID")
-    export.add_argument("--format", choices=FORMATS, default="csv")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    export.add_argument("--format", choices=FORMATS,
+                        help="csv or json (default: from FILE's extension, .csv or .json; csv on stdout)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (whole or not at all) instead of stdout")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(handler=export_run)
 
     report = actions.add_parser("report", help="one self-contained HTML page with tables and plots of runs")
@@ -165,19 +175,14 @@ def list_runs(args: argparse.Namespace) -> int:
             console.print("no runs recorded yet — start one with `mnist-tui train` or the dashboard"
                           if args.offset == 0 else f"no runs past the {args.offset} newest")
             return common.EXIT_OK
-        table = Table(title=assemble("runs in ", store.path))
-        for name, justify, wrap in (("id", "right", False), ("started (UTC)", "left", False),
-                                    ("dataset", "left", False), ("network", "left", True), ("options", "left", True),
-                                    ("epochs", "right", False), ("best val", "right", False),
-                                    ("test acc", "right", False), ("time", "right", False), ("status", "left", False)):
-            table.add_column(name, justify=justify, no_wrap=not wrap)
+        rows = []
         for run in runs:
             s = summarize(run)
             best = "-" if s.best_val is None else f"{common.percent(s.best_val)} @{s.best_epoch}"
             cells = (str(run.id), run.started_at[:16].replace("T", " "), s.dataset, s.architecture, s.options,
                      f"{s.epochs_done}/{s.epochs_planned}", best, s.test_label, f"{s.seconds:.1f}s")
-            table.add_row(*map(safe_text, cells), _status(s.status))
-        console.print(table)
+            rows.append([*map(safe_text, cells), _status(s.status)])
+        console.print(fitted_table(LIST_COLUMNS, rows, console.width, title=assemble("runs in ", store.path)))
         total = store.run_count()
         if args.offset + len(runs) < total:
             console.print(f"runs {args.offset + 1}–{args.offset + len(runs)} of {total:,}, newest first; "
@@ -345,34 +350,61 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
         ("epochs done", [s.epochs_done for s in summaries], None, str),
         ("training time (s)", [s.seconds for s in summaries], None, lambda v: f"{v:.1f}"),
     ]
-    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best)")
+    datasets = [s.dataset for s in summaries]
+    mixed = len(set(datasets)) > 1
+    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best"
+                  + (" among runs of the same dataset; datasets are never ranked against each other)" if mixed else ")"))
     table.add_column("metric")
     for run in runs:
         table.add_column(f"run {run.id}", justify="right")
     for name, values, higher, fmt in metrics:
-        best = set() if higher is None else best_indices(values, higher_is_better=higher)
+        best = set() if higher is None else best_indices(values, higher_is_better=higher, groups=datasets)
         table.add_row(name, *(
             Text("-" if v is None else fmt(v) + (BEST_MARK if i in best else ""), style="bold green" if i in best else "")
             for i, v in enumerate(values)
         ))
+    if mixed:
+        table.add_row("dataset", *(safe_text(d) for d in datasets))
     table.add_row("status", *(_status(r.status) for r in runs))
     return table
 
 
 # -------------------------------------------------------------------- export
+def export_format(output: str | None, chosen: str | None) -> str:
+    """--format if given, else the output file's extension (.csv, .json), else csv; ValueError names the problem."""
+    if chosen or not output:
+        return chosen or "csv"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"argument -o: cannot tell the format from {output!r} (expected a name ending in "
+                         f".csv or .json, or --format csv|json)")
+    return suffix
+
+
 def export_run(args: argparse.Namespace) -> int:
+    try:
+        fmt = export_format(args.output, args.format)
+    except ValueError as error:
+        return common.usage_error("runs export", str(error))
+    target = Path(args.output) if args.output else None
+    if target is not None and target.is_dir():
+        return common.usage_error("runs export", f"argument -o: {target} is a folder; give a file name")
+    if target is not None and target.exists() and not args.force:
+        return common.usage_error("runs export", f"argument -o: {target} already exists; use --force to replace it")
+
     def action(store: RunStore) -> int:
         run = _load(store, args.run_id)
         if isinstance(run, int):
             return run
-        text = export_text(run, args.format)
+        text = export_text(run, fmt)
         if not args.output:
             # JSON escapes every control character itself; a CSV cell of a damaged row could hold one.
-            sys.stdout.write(text if args.format == "json" else plain(text, multiline=True))
+            sys.stdout.write(text if fmt == "json" else plain(text, multiline=True))
             return common.EXIT_OK
-        target = Path(args.output)
         try:
-            write_atomically(target, text)
+            write_output(target, text, force=args.force)
+        except OutputExistsError as error:
+            return common.usage_error("runs export", f"argument -o: {error}")
         except OSError as error:
             return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
         print(plain(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}"), file=sys.stderr)
@@ -383,7 +415,6 @@ def export_run(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------- report
 def report_runs(args: argparse.Namespace) -> int:
-    from runs.report.output import ReportExistsError, write_report
     from runs.report.runs_report import runs_report
 
     target = Path(args.output)
@@ -401,8 +432,8 @@ def report_runs(args: argparse.Namespace) -> int:
             runs.append(run)
         text = runs_report(runs, store.models_dir, args.data_dir)
         try:
-            write_report(target, text, force=args.force)
-        except ReportExistsError as error:
+            write_output(target, text, force=args.force)
+        except OutputExistsError as error:
             return common.usage_error("runs report", f"argument -o: {error}")
         except OSError as error:
             return common.failure("runs report", f"cannot write {target}: {error.strerror or error}")

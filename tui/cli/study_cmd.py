@@ -40,6 +40,7 @@ from runs.study_spec import SpecError, StudySpec, value_text
 from runs.study_store import (StudyRecord, UnknownStudyError, create_study, find_study_by_spec, get_study,
                               list_studies, study_runs)
 from tui.cli import common, signals, study_options, train_cmd
+from tui.cli.fit_table import FitColumn, fitted_table
 from tui.safe_text import plain
 
 ASK_ABOVE = 500
@@ -47,6 +48,12 @@ REFUSE_ABOVE = 10_000
 STUDY_STATUS_STYLE = {"completed": "green", "running": "cyan", "cancelled": "yellow", "interrupted": "magenta",
                       "failed": "red"}
 
+
+STUDY_COLUMNS = [  # `keep`: what goes last at 80 columns (the id, the winner and its score stay)
+    FitColumn("id", "right", keep=9), FitColumn("name", keep=5, fold=True), FitColumn("created (UTC)", keep=1),
+    FitColumn("trials done", "right", keep=4), FitColumn("winner (on validation)", keep=8, fold=True),
+    FitColumn("val acc", "right", keep=7), FitColumn("status", keep=6),
+]
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("study", help="run many trainings to compare options; results chosen on validation")
@@ -452,7 +459,7 @@ def show_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from runs.report.output import ReportExistsError, write_report
+    from runs.output_file import OutputExistsError, write_output
     from runs.report.study_report import study_report
 
     target = Path(args.output)
@@ -473,8 +480,8 @@ def report_command(args: argparse.Namespace) -> int:
         except StoreError as error:
             return common.failure("study report", plain(error))
     try:
-        write_report(target, page, force=args.force)
-    except ReportExistsError as error:
+        write_output(target, page, force=args.force)
+    except OutputExistsError as error:
         return common.usage_error("study report", f"argument -o: {error}")
     except OSError as error:
         return common.failure("study report", f"cannot write {target}: {error.strerror or error}")
@@ -509,13 +516,10 @@ def list_command(args: argparse.Namespace) -> int:
         if not rows:
             console.print("no studies yet — start one with `mnist-tui study run --preset original`")
             return common.EXIT_OK
-        table = Table(title="studies")
-        for name in ("id", "name", "created (UTC)", "trials done", "winner (on validation)", "val acc", "status"):
-            table.add_column(name)
-        for study, done, winner in rows:
-            table.add_row(str(study.id), Text(plain(study.name)), Text(plain(study.created_at[:16].replace("T", " "))),
-                          f"{done}/{study.trials}", Text(plain(winner.key if winner else "-")),
-                          common.percent(winner.val.mean if winner else None),
-                          Text(study.status, style=STUDY_STATUS_STYLE.get(study.status, "")))
-        console.print(table)
+        cells = [[Text(str(study.id)), Text(plain(study.name)), Text(plain(study.created_at[:16].replace("T", " "))),
+                  Text(f"{done}/{study.trials}"), Text(plain(winner.key if winner else "-")),
+                  Text(common.percent(winner.val.mean if winner else None)),
+                  Text(study.status, style=STUDY_STATUS_STYLE.get(study.status, ""))]
+                 for study, done, winner in rows]
+        console.print(fitted_table(STUDY_COLUMNS, cells, console.width, title="studies"))
         return common.EXIT_OK

@@ -212,6 +212,7 @@ class JsonView:
 
     def __init__(self) -> None:
         self.epochs = 0
+        self.training_seconds = 0.0
 
     def __enter__(self) -> "JsonView":
         return self
@@ -222,6 +223,7 @@ class JsonView:
     def on_event(self, event: Event) -> None:
         if isinstance(event, EpochDone):
             self.epochs += 1
+            self.training_seconds += event.record.get("seconds") or 0.0
             _print_json({"event": "epoch", **{k: event.record.get(k) for k in EPOCH_FIELDS}})
 
     def summary(self, finished: RunFinished, seconds: float) -> None:
@@ -232,7 +234,8 @@ class JsonView:
             "test_acc": finished.final.get("test_acc"),
             "weights": finished.final.get("weights"),
             "epochs": self.epochs,
-            "seconds": round(seconds, 3),
+            "seconds": round(seconds, 3),  # wall time of the command: data loading and the final test too
+            "training_seconds": round(self.training_seconds, 3),  # the epochs alone, as `runs list` shows
         }
         if finished.message:
             line["message"] = finished.message
@@ -265,6 +268,7 @@ class TableView:
     def _epochs_line(self, total: int) -> str:
         """Epochs trained by this command; a continued run also says its total."""
         return _epochs(self.trained) + ("" if total in (self.trained, 0) else f" ({total} in total)")
+        self.training_seconds = 0.0
 
     def __enter__(self) -> "TableView":
         self.live.__enter__()
@@ -285,11 +289,12 @@ class TableView:
         elif isinstance(event, BatchProgress):
             self.progress.update(
                 self.task, description=f"epoch {event.epoch}/{self.config.train.epochs}",
-                completed=event.batch, total=event.batches, rate=f"{event.samples_per_second:,.0f} img/s",
+                completed=event.batch, total=event.batches, rate="… img/s" if event.samples_per_second is None else f"{event.samples_per_second:,.0f} img/s",
             )
         elif isinstance(event, EpochDone):
             self.trained += 1
             r = event.record
+            self.training_seconds += r.get("seconds") or 0.0
             self.table.add_row(
                 str(r["epoch"]), common.number(r.get("train_loss")), common.percent(r.get("train_acc")),
                 common.number(r.get("val_loss")), common.percent(r.get("val_acc")),
@@ -309,7 +314,8 @@ class TableView:
                  if weights == "best" else " (last epoch's weights)")
         self.console.print(
             f"run {finished.run_id} [bold]{finished.status}[/] · test accuracy {common.percent(acc)}{which} · "
-            f"{self._epochs_line(finished.final.get('epochs', 0))} in {seconds:.1f} s · "
+            f"{self._epochs_line(finished.final.get('epochs', 0))} · training {self.training_seconds:.1f} s "
+            f"({seconds:.1f} s in all, with loading the data) · "
             f"see `mnist-tui runs show {finished.run_id}`"
         )
         if finished.status == "completed" and finished.message:

@@ -134,7 +134,8 @@ class CompareScreen(Screen):
             ("time", [s.seconds for s in summaries], False),
         ]
         table.add_columns("run", "architecture", "status", "epochs", *(c[0] for c in columns))
-        best = [best_indices(values, higher_is_better=higher) for _, values, higher in columns]
+        datasets = [s.dataset for s in summaries]  # runs of different datasets are never ranked together
+        best = [best_indices(values, higher_is_better=higher, groups=datasets) for _, values, higher in columns]
         for i, summary in enumerate(summaries):
             cells: list[Any] = [safe_text(cell) for cell in (summary.id, summary.architecture, summary.status,
                                                               summary.epochs_done)]

@@ -28,25 +28,26 @@ def difference_text(before, after, class_names: tuple[str, ...], *, top: int = 1
     changes = pair_changes(before, after, limit=top)
     n = len(diff)
     biggest = max(int(np.abs(diff).max()), 1)
+    cell = max(CELL, len(f"{biggest:+d}") + 1)  # +1013 needs 6: every column widens with the widest value
     lines: list[Text] = []
     head = Text("true\\pred".ljust(LABEL), style="bold")
     for col in range(n):
-        head.append(str(col).rjust(CELL), style="bold")
+        head.append(str(col).rjust(cell), style="bold")
     lines.append(head)
     for row in range(n):
         line = Text(f"{class_names[row][:LABEL - 1]:<{LABEL}}", style="bold")
         for col in range(n):
             delta = int(diff[row, col])
             if delta == 0:
-                line.append("·".rjust(CELL), style="grey42")
+                line.append("·".rjust(cell), style="grey42")
                 continue
             good = delta > 0 if row == col else delta < 0
             line.append(" ")
             amount = 0.3 + 0.7 * abs(delta) / biggest
-            line.append(f"{delta:+d}".rjust(CELL - 1), _shade(_BETTER if good else _WORSE, amount))
+            line.append(f"{delta:+d}".rjust(cell - 1), _shade(_BETTER if good else _WORSE, amount))
         lines.append(line)
     lines.append(Text(""))
-    width = LABEL + CELL * n + 4
+    width = LABEL + cell * n + 4
     side = [Text("pairs that changed most (true → predicted)", style="bold")]
     if not changes:
         side.append(Text("no mistakes changed", style="dim"))

@@ -23,7 +23,7 @@ class ExportDialog(ModalScreen[Path | None]):
     }
     ExportDialog Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
     ExportDialog Button { margin-left: 2; }
-    ExportDialog #export-error { color: $error; height: auto; }
+    ExportDialog #export-error { color: $error; height: auto; width: 1fr; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     SUFFIXES = (".csv", ".json")

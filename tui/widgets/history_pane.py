@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from runs.export import export_text, write_atomically
+from runs.export import export_text
+from runs.output_file import write_output
 from runs.store import RunStore, StoreError
 from tui.dialogs.confirm import ConfirmDialog
 from tui.history_columns import (  # noqa: F401 (matches, sort_summaries: the pane's filter and order, re-exported)
@@ -29,6 +30,11 @@ from tui.widgets.export_dialog import ExportDialog
 from tui.widgets.history_table import HistoryTable
 
 POLL_SECONDS = 1.0
+FIELD_HELP = "id, data, arch, ep, val, last, test, time, status, lr, batch, or any option such as optimizer"
+"""What a filter term can name, for the status line when a term names something else."""
+NARROW_WIDTH = 120
+NARROW_HIDDEN = frozenset({"date", "last", "time", "options"})
+"""Columns left out below NARROW_WIDTH: at 80 columns the rest (test accuracy, status) fit."""
 CHUNK = 2000
 """Runs read and summarised per step of a read (the first chunk's rows show while the rest is read)."""
 PAGE = 100
@@ -78,17 +84,18 @@ class HistoryPane(Vertical):
     """
 
     BINDINGS = [
-        Binding("space", "toggle_mark", "Mark"),
-        Binding("c", "compare", "Compare"),
-        Binding("v", "show_confusion", "Confusion"),
+        Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark this run (for Compare and Report)"),
+        Binding("U", "clear_marks", "Unmark all", show=False, tooltip="Clear every mark (Shift+U)"),
+        Binding("c", "compare", "Compare", tooltip="Compare the marked runs side by side (mark two or more with Space)"),
+        Binding("v", "show_confusion", "Confusion", tooltip="Show this run's confusion matrix in the Confusion tab"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
         Binding("u", "continue_run", "Continue", tooltip="Continue this cancelled, interrupted or completed run from its last epoch"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("e", "export", "Export"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete this run and its model file (asks first)"),
+        Binding("e", "export", "Export", tooltip="Export this run to a .csv (epochs) or .json (whole run) file"),
         Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False),
-        Binding("slash", "focus_filter", "Filter", show=False),
+        Binding("s", "sort_menu", "Sort", tooltip="Choose the column to sort by (again: reverse it)"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, tooltip="Reverse the sort order"),
+        Binding("slash", "focus_filter", "Filter", show=False, tooltip="Type a filter, e.g. adam or status:completed"),
         Binding("escape", "focus_table", "Back to table", show=False),
     ]
 
@@ -97,6 +104,7 @@ class HistoryPane(Vertical):
         """Put this stored run config (RunConfig.to_dict() shape) into the options panel."""
 
         config: dict[str, Any]
+        run_id: int | None = None
 
     @dataclass
     class ContinueRun(Message):
@@ -129,6 +137,8 @@ class HistoryPane(Vertical):
         self._pending: tuple[set[int], set[int]] | None = None
         """Runs changed and deleted while a new order is built in a worker, replayed into it."""
         self._drawn: dict[str, tuple[RunSummary, bool]] = {}
+        self._narrow = False
+        """Laid out for a small terminal (fewer columns; see NARROW_HIDDEN)."""
         """What each table row shows (summary, marked), so a refresh redraws only changed rows."""
         self._status_text: str | None = None
 
@@ -137,18 +147,34 @@ class HistoryPane(Vertical):
         # The filter sits in its own container: when this pane's tab is hidden, Textual moves focus
         # to a focusable sibling of the focused widget, which would switch the tab straight back.
         with Vertical(id="history-bottom"):
-            yield Input(placeholder="/ filter: words, or field:value such as optimizer:sgd status:completed",
+            yield Input(placeholder="/ filter: words, field:value or field>number, e.g. optimizer:sgd test>97 lr:0.05",
                         id="history-filter")
             yield Static("", id="history-status")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(" ", key="mark", width=1)
-        for column in COLUMNS:
-            table.add_column(self._header(column), key=column.key)
-        table.fixed_columns = 2
+        self._add_columns()
+        self.table.fixed_columns = 2
         self.refresh_runs()
         self.set_interval(POLL_SECONDS, self._poll)
+
+    def _add_columns(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", key="mark", width=1)
+        for column in self._columns():
+            table.add_column(self._header(column), key=column.key)
+
+    def _columns(self) -> list[Column]:
+        """Every column, or at 80 columns those that fit: test accuracy and status before the date."""
+        return [c for c in COLUMNS if not (self._narrow and c.key in NARROW_HIDDEN)]
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.table.clear(columns=True)
+            self._drawn.clear()
+            self._add_columns()
+            self._redraw()
 
     def on_show(self) -> None:
         """Coming into view (its tab chosen, a screen above closed): keys go to the table."""
@@ -260,7 +286,7 @@ class HistoryPane(Vertical):
 
     def _cells(self, summary: RunSummary) -> list[Text]:
         cells = [Text(MARK, style="bold yellow") if summary.id in self.marked else Text("")]
-        for column in COLUMNS:
+        for column in self._columns():
             value = column.show(summary)
             style = STATUS_STYLE.get(value, "") if column.key == "status" else ""
             cells.append(safe_text(value, style, justify="right" if column.key in NUMERIC else "left"))
@@ -292,7 +318,7 @@ class HistoryPane(Vertical):
             if key not in table.rows:
                 table.add_row(*cells, key=key)
             else:
-                table.set_cells(key, dict(zip(("mark", *COLUMN_KEYS), cells)))
+                table.set_cells(key, dict(zip(("mark", *(c.key for c in self._columns())), cells)))
             self._drawn[key] = state
         relabel = self._redraw_headers()
         if relabel or [row.key.value for row in table.ordered_rows] != keys:
@@ -306,7 +332,7 @@ class HistoryPane(Vertical):
     def _redraw_headers(self) -> bool:
         """Put the sort arrow on the sort column; True if a label changed."""
         table = self.table
-        headers = {column.key: self._header(column) for column in COLUMNS}
+        headers = {column.key: self._header(column) for column in self._columns()}
         relabel = any(table.columns[key].label != label for key, label in headers.items())
         for key, label in headers.items():
             table.columns[key].label = label
@@ -325,7 +351,10 @@ class HistoryPane(Vertical):
         if self._pending is not None:
             return  # "ordering …" stays until the new order is in
         label = next(c.label for c in COLUMNS if c.key == self.sort_column)
-        parts = [f"{len(self.index)} of {len(self.index.summaries)} runs", f"{len(self.marked)} marked",
+        marked = f"{len(self.marked)} marked" + (
+            f" ({', '.join(map(str, sorted(self.marked)[:6]))}{'…' if len(self.marked) > 6 else ''}; U clears)"
+            if self.marked else "")
+        parts = [f"{len(self.index)} of {len(self.index.summaries)} runs", marked,
                  f"sorted by {label} {'▼' if self.sort_reverse else '▲'}"]
         if self.table.row_count < len(self.index):
             parts.append(f"first {self.table.row_count} drawn (more at the end)")
@@ -334,7 +363,7 @@ class HistoryPane(Vertical):
         drawn = [self.index.summaries[int(k)] for k in list(self._drawn)[:SAMPLE]]
         unknown = unknown_fields(self.query_one("#history-filter", Input).value, drawn)
         if unknown:
-            parts.append("unknown field: " + ", ".join(unknown))
+            parts.append(f"unknown field: {', '.join(unknown)} (fields: {FIELD_HELP})")
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
@@ -389,22 +418,36 @@ class HistoryPane(Vertical):
     def action_focus_table(self) -> None:
         self.table.focus()
 
-    def action_sort_next(self) -> None:
-        index = (COLUMN_KEYS.index(self.sort_column) + 1) % len(COLUMN_KEYS)
-        self.sort_column, self.sort_reverse = COLUMN_KEYS[index], False
-        self._reorder()
+    def action_sort_menu(self) -> None:
+        from tui.widgets.sort_menu import SortMenu
+
+        def chosen(choice: tuple[str, bool] | None) -> None:
+            if choice is not None:
+                self.sort_column, self.sort_reverse = choice
+                self._reorder()
+
+        columns = [(c.key, c.label) for c in COLUMNS]
+        self.app.push_screen(SortMenu(columns, self.sort_column, self.sort_reverse,
+                                      descending_first=("best", "last", "test", "time", "date", "id")), chosen)
 
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
         self._reorder()
 
     def action_toggle_mark(self) -> None:
+        """Mark this run and step to the next row (the row below, in the order shown, whatever the redraw does)."""
         run_id = self.current_run_id()
         if run_id is None:
             return
+        row = self.table.cursor_row
         self.marked ^= {run_id}
         self._redraw()
-        self.table.action_cursor_down()
+        self.table.move_cursor(row=min(row + 1, self.table.row_count - 1), animate=False)
+
+    def action_clear_marks(self) -> None:
+        if self.marked:
+            self.marked = set()
+            self._redraw()
 
     def action_compare(self) -> None:
         ids = sorted(self.marked)
@@ -438,7 +481,7 @@ class HistoryPane(Vertical):
             self.notify(plain(f"Run {run_id} is damaged: " + "; ".join(run.problems), multiline=True),
                         title="Options not loaded", severity="error", markup=False)
             return
-        self.post_message(self.LoadOptions(run.config))
+        self.post_message(self.LoadOptions(run.config, run_id))
 
     def action_delete(self) -> None:
         run_id = self.current_run_id()
@@ -481,7 +524,7 @@ class HistoryPane(Vertical):
     def _export(self, run_id: int, path: Path) -> None:
         try:
             text = export_text(self.store.usable_run(run_id), path.suffix.lower().lstrip("."))
-            write_atomically(path, text)
+            write_output(path, text)
         except (StoreError, OSError, ValueError) as error:
             self.notify(plain(error, multiline=True), title="Export failed", severity="error", markup=False)
             return
@@ -498,14 +541,14 @@ class HistoryPane(Vertical):
     @work(thread=True, exclusive=True, group="history-report")
     def _write_report(self, ids: list[int]) -> None:
         """The same page as `mnist-tui runs report`, into a new file in the current folder (never over one)."""
-        from runs.report.output import write_report
+        from runs.output_file import write_output
         from runs.report.runs_report import runs_report
 
         label = "-".join(map(str, ids)) if len(ids) <= 6 else f"{len(ids)}-runs"  # a file name has a length limit
         path = _free_name(Path.cwd(), f"mnist-tui-report-{label}", ".html")
         try:
             page = runs_report([self.store.usable_run(i) for i in ids], self.store.models_dir)
-            write_report(path, page)
+            write_output(path, page)
         except (StoreError, OSError) as error:
             self.app.call_from_thread(self.notify, str(error), title="Report failed", severity="error")
             return

@@ -22,6 +22,10 @@ class HistoryTable(DataTable):
             return
         if any(cell.cell_len > self.columns[c].content_width for c, cell in changed.items()):
             for column, cell in changed.items():
+                # update_cell widens the column only when idle, but keys the row caches by this
+                # update: a row drawn in between (the cursor's) kept the old widths until the cursor
+                # moved (`3  2026-11-3  mnist`). Widen it now, before any row is drawn.
+                self.columns[column].content_width = max(self.columns[column].content_width, cell.cell_len)
                 self.update_cell(row_key, column, cell, update_width=True)
             return
         key = self.rows[row_key].key

@@ -20,6 +20,8 @@ COLUMNS = (
     ("lr", "LR"),
     ("seconds", "Sec"),
 )
+NARROW_KEYS = ("epoch", "train_loss", "train_acc", "val_acc", "test_acc")
+"""The columns that fit beside the options at 80 columns: what tells whether the network learns."""
 
 
 def format_cell(key: str, value: Any) -> Text:
@@ -56,17 +58,37 @@ class MetricsTable(DataTable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.border_title = "Epochs  (Loss, Acc: training set)"
+        self._narrow = False
+        self._records: list[dict[str, Any]] = []
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
+        for key, label in self._columns():
             self.add_column(label, key=key)
 
     def watch_virtual_size(self, size: Size) -> None:
         self._scroll_update(size)  # what the layout pass did: scrollbars shown or not, and sized
 
+    def _columns(self) -> list[tuple[str, str]]:
+        return [(key, label) for key, label in COLUMNS if not self._narrow or key in NARROW_KEYS]
+
+    def set_narrow(self, narrow: bool) -> None:
+        """Show only NARROW_KEYS (a small terminal) or every column; the rows are redrawn."""
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        records = self._records
+        self.clear(columns=True)
+        self._records = []
+        for key, label in self._columns():
+            self.add_column(label, key=key)
+        for record in records:
+            self.add_record(record)
+
     def add_record(self, record: dict[str, Any]) -> None:
-        self.add_row(*(format_cell(key, record.get(key)) for key, _ in COLUMNS), key=str(record["epoch"]))
+        self._records.append(record)
+        self.add_row(*(format_cell(key, record.get(key)) for key, _ in self._columns()), key=str(record["epoch"]))
         self.move_cursor(row=self.row_count - 1)
 
     def reset(self) -> None:
+        self._records = []
         self.clear()

@@ -183,7 +183,7 @@ class OptionsPanel(Widget):
     OptionsPanel .option-row Switch { border: none; height: 1; padding: 0; width: 6; }
     OptionsPanel #l1-state { padding-left: 1; color: $text-muted; }
     OptionsPanel #options-help { height: 4; color: $text-muted; border-top: solid $primary 30%; }
-    OptionsPanel #options-error { height: 2; color: $error; text-style: bold; }
+    OptionsPanel #options-error { height: 4; color: $error; text-style: bold; }
     """
 
     config: reactive[RunConfig | None] = reactive(None, init=False, always_update=True, repaint=False)
@@ -333,14 +333,18 @@ class OptionsPanel(Widget):
             if isinstance(error, MemoryLimitError):  # the value is fine, the machine is too small
                 self.error = f"{OPTIONS[invalid].label}: {error.summary}"
             else:
-                self.error = f"{OPTIONS[invalid].label}: {error.value!r} is not valid - expected {error.expected}"
+                typed = repr(error.value)
+                typed = typed if len(typed) <= 24 else typed[:21] + "…" + typed[-1]  # the message fits its 4 rows
+                self.error = f"{OPTIONS[invalid].label}: {typed} is not valid - expected {error.expected}"
             config = None
         else:
             self.error = None
         for field, control in self._controls.items():  # set_class restyles a row only when its state changes
             control.parent.set_class(field == invalid, "-invalid")
         # Fixed height: showing or clearing the error needs no layout pass, so typing stays fast.
-        self.query_one("#options-error", Static).update(safe_text(self.error or ""), layout=False)  # quotes typed text
+        line = self.query_one("#options-error", Static)
+        line.update(safe_text(self.error or ""), layout=False)  # quotes typed text
+        line.tooltip = safe_text(self.error) if self.error else None  # (the mouse's way to the whole of it)
         self.config = config
 
     def _sync_enabled(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Label, ProgressBar, Static
@@ -43,7 +43,8 @@ class RunPanel(Widget):
     RunPanel ProgressBar { width: 1fr; }
     RunPanel ProgressBar Bar { width: 1fr; }
     RunPanel #run-stats { height: 1; color: $text-muted; }
-    RunPanel #run-message { height: auto; max-height: 8; }
+    RunPanel #run-message-box { height: auto; max-height: 8; scrollbar-size-vertical: 1; }
+    RunPanel #run-message { height: auto; }
     RunPanel.-state-ready #run-state { color: $text-muted; }
     RunPanel.-state-loading #run-state, RunPanel.-state-paused #run-state, RunPanel.-state-cancelling #run-state, RunPanel.-state-cancelled #run-state { color: $warning; }
     RunPanel.-state-training #run-state { color: $accent; }
@@ -75,7 +76,8 @@ class RunPanel(Widget):
                 yield Label("run", classes="bar-label")
                 yield ProgressBar(total=1, id="run-bar", show_eta=False)
         yield Static("", id="run-stats")
-        yield Static("", id="run-message")
+        with VerticalScroll(id="run-message-box", can_focus=False):  # a long message scrolls, never cut
+            yield Static("", id="run-message")
 
     def watch_state(self, old: str, new: str) -> None:
         self.remove_class(f"-state-{old}")
@@ -107,6 +109,12 @@ class RunPanel(Widget):
         self.query_one("#run-stats", Static).update("", layout=False)
         self._show("loading", "Loading data…")
 
+    def reset(self) -> None:
+        """Empty bars and no speed: nothing left of the previous run."""
+        self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=0)
+        self.query_one("#run-bar", ProgressBar).update(total=1, progress=0)
+        self.query_one("#run-stats", Static).update("", layout=False)
+
     def data_progress(self, event: DataProgress) -> None:
         self.query_one("#epoch-bar-label", Label).update("data")
         self.query_one("#epoch-bar", ProgressBar).update(total=event.total, progress=event.done)
@@ -133,13 +141,15 @@ class RunPanel(Widget):
         self.query_one("#epoch-bar", ProgressBar).update(total=event.batches, progress=event.batch)
         done = ((event.epoch - 1) * event.batches + event.batch) / (epochs * event.batches)
         self.query_one("#run-bar", ProgressBar).update(total=epochs, progress=done * epochs)
-        eta = "…"
-        if self._started_at is not None and done > 0:
-            elapsed = self._clock() - self._started_at
-            eta = format_duration(elapsed * (1 - done) / done)
+        eta, speed = "…", "…"
+        if event.samples_per_second is not None:  # unknown on an epoch's first batch: no guess shown
+            speed = f"{event.samples_per_second:,.0f}"
+            if self._started_at is not None and done > 0:
+                elapsed = self._clock() - self._started_at
+                eta = format_duration(elapsed * (1 - done) / done)
         self.query_one("#run-stats", Static).update(
             f"epoch {event.epoch}/{epochs}  ·  batch {event.batch:,}/{event.batches:,}  ·  "
-            f"{event.samples_per_second:,.0f} samples/s  ·  ETA {eta}",
+            f"{speed} samples/s  ·  ETA {eta}",
             layout=False,  # a fixed one-line box: redraw it without a layout pass (keeps keys fast)
         )
 
@@ -177,5 +187,6 @@ class RunPanel(Widget):
             self._show("completed", f"Completed run #{event.run_id}", "  ·  ".join(details) + stopped)
             self.query_one("#epoch-bar", ProgressBar).update(total=1, progress=1)
         else:
+            self.query_one("#run-stats", Static).update("", layout=False)  # no stale speed beside the error
             run = f" run #{event.run_id}" if event.run_id is not None else ""
             self._show(event.status if event.status in STATES else "failed", f"{event.status.capitalize()}{run}", event.message)

@@ -36,6 +36,8 @@ from tui.widgets.run_panel import RunPanel
 
 PROGRESS_INTERVAL_S = 0.25
 EPOCHS_INTERVAL_S = 1.0
+NARROW_WIDTH = 120
+"""Below this many columns the Train tab is laid out for a small terminal (see app.tcss's -narrow)."""
 
 
 class TrainPane(Widget):
@@ -91,6 +93,10 @@ class TrainPane(Widget):
     @property
     def run_panel(self) -> RunPanel:
         return self.query_one(RunPanel)
+
+    def on_resize(self) -> None:
+        """Below 120 columns the epochs table keeps the columns that fit beside the options."""
+        self.query_one(MetricsTable).set_narrow(self.size.width < NARROW_WIDTH)
 
     def on_mount(self) -> None:
         # A watcher, not OptionsPanel.Changed: Start turns on or off in the frame that shows the error.
@@ -174,6 +180,16 @@ class TrainPane(Widget):
                 self.run_panel.notice(f"No {spec.name} data yet", supply_hint(spec))
 
         self.app.push_screen(ConfirmDialog(f"{spec.name} is not on this machine", body, "Download", "Not now"), answered)
+
+    def load_options(self, config: RunConfig, run_id: int | None) -> None:
+        """Another run's options (History's r): the last run's table and curves go, so nothing shown
+        belongs to a run other than the one the options came from, and the panel names it."""
+        self.options.load_config(config)
+        self._records = []
+        self.query_one(MetricsTable).reset()
+        self.query_one(Curves).show([])
+        self.run_panel.reset()
+        self.run_panel.notice(f"Options of run #{run_id} loaded", "Change what you like and press F5 to train.")
 
     def _launch(self, config: RunConfig, continue_id: int | None = None, previous: list[dict[str, Any]] = ()) -> None:
         if continue_id is None:
