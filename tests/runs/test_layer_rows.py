@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from nn_core.layer_stats import HIST_BINS
+from runs import schema
 from runs.store import RunStore
 from runs_test_helpers import DATASET_INFO, epoch_record, small_config
 
@@ -95,6 +96,15 @@ def _v3_store(path) -> None:
         store.finish_run(run_id, "completed")
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE layer_stats")
+    # ...and without the change tracking that version 5 added after it.
+    for (kind, name) in conn.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') "
+            "AND (name LIKE '%change%' OR tbl_name IN ('changes', 'deleted_runs') OR name LIKE 'run_%ed' "
+            "OR name LIKE 'epoch_%ed')").fetchall():
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    conn.execute("DROP TABLE changes")
+    conn.execute("DROP TABLE deleted_runs")
+    conn.execute("ALTER TABLE runs DROP COLUMN change_seq")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
@@ -111,6 +121,6 @@ def test_a_version_3_store_gains_the_layer_stats_table_and_keeps_its_runs(tmp_pa
         store.add_epoch(new, {**epoch_record(1), "layers": _layers()})
         assert store.get_run(new).epochs[0]["layers"] == _layers()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION
     columns = [row[1] for row in conn.execute("PRAGMA table_info(layer_stats)")]
     assert columns == ["run_id", "epoch", "layers"]

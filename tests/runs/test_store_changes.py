@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from runs.schema import _v3_to_v4
+from runs.schema import _v4_to_v5
 from runs.store import RunStore
 from runs_test_helpers import DATASET_INFO, epoch_record, small_config
 
@@ -76,17 +76,17 @@ def test_pages_of_runs_are_newest_first(tmp_path):
         assert store.run_count() == 5
 
 
-def test_a_version_3_store_gains_change_tracking_with_every_run_stamped(tmp_path):
-    """The v3 -> v4 step on its own (so it can be renumbered): old runs are read by a first
+def test_a_version_4_store_gains_change_tracking_with_every_run_stamped(tmp_path):
+    """The v4 -> v5 step on its own (so it can be renumbered): old runs are read by a first
     `changes_since(0)` and writes after it are tracked."""
-    conn = sqlite3.connect(tmp_path / "v3.sqlite3")
+    conn = sqlite3.connect(tmp_path / "v4.sqlite3")
     conn.executescript("""
         CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, message TEXT);
         CREATE TABLE epochs (run_id INTEGER, epoch INTEGER);
         INSERT INTO runs (message) VALUES ('a'), ('b'), ('c');
         DELETE FROM runs WHERE id = 2;
     """)
-    _v3_to_v4(conn)
+    _v4_to_v5(conn)
     assert conn.execute("SELECT id, change_seq FROM runs ORDER BY id").fetchall() == [(1, 1), (3, 3)]
     assert conn.execute("SELECT seq FROM changes").fetchall() == [(3,)]
     conn.execute("INSERT INTO epochs VALUES (1, 1)")
@@ -138,4 +138,4 @@ def test_a_version_3_store_opened_is_migrated_and_its_runs_are_read_as_changes(t
         assert [r.seed for r in first.runs] == [1, 2] and not any(r.damaged for r in first.runs)
         store.add_epoch(2, epoch_record(1))
         assert [r.id for r in store.changes_since(first.seq).runs] == [2]
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION == 4
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == schema.CURRENT_VERSION == 5

@@ -24,6 +24,8 @@ class FitColumn:
     """Higher is kept longer; the lowest goes first (the rightmost of equals)."""
     fold: bool = False
     """Free text that may fold onto more lines (otherwise the column never wraps or shrinks)."""
+    fold_min: int = FOLDED_MIN
+    """The narrowest a folding column may get (the network keeps room for `784-64-64-10 relu`)."""
 
 
 def fitted_table(columns: list[FitColumn], rows: list[list[Text]], width: int, **table_args) -> Table:
@@ -31,7 +33,7 @@ def fitted_table(columns: list[FitColumn], rows: list[list[Text]], width: int, *
     natural = [max([len(c.name), *(row[i].cell_len for row in rows)]) for i, c in enumerate(columns)]
 
     def needed(kept: list[int]) -> int:  # each column: its text, 2 of padding, 1 of border; 1 for the left edge
-        return 1 + sum(min(natural[i], FOLDED_MIN) if columns[i].fold else natural[i] for i in kept) + 3 * len(kept)
+        return 1 + sum(min(natural[i], columns[i].fold_min) if columns[i].fold else natural[i] for i in kept) + 3 * len(kept)
 
     kept = list(range(len(columns)))
     while needed(kept) > width and len(kept) > 1:
@@ -44,7 +46,7 @@ def fitted_table(columns: list[FitColumn], rows: list[list[Text]], width: int, *
     for i in kept:
         column = columns[i]
         if column.fold:
-            table.add_column(column.name, justify=column.justify, overflow="fold", min_width=min(natural[i], FOLDED_MIN))
+            table.add_column(column.name, justify=column.justify, overflow="fold", min_width=min(natural[i], column.fold_min))
         else:
             table.add_column(column.name, justify=column.justify, no_wrap=True, min_width=natural[i])
     for row in rows:

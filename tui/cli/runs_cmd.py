@@ -27,7 +27,7 @@ STATUS_STYLE = {
 BEST_MARK = " ★"
 LIST_COLUMNS = [  # `keep`: what goes last when the terminal is narrow (id, network and the results stay)
     FitColumn("id", "right", keep=9), FitColumn("started (UTC)", keep=1), FitColumn("dataset", keep=4),
-    FitColumn("network", keep=8, fold=True), FitColumn("options", keep=2, fold=True),
+    FitColumn("network", keep=8, fold=True, fold_min=20), FitColumn("options", keep=2, fold=True),
     FitColumn("epochs", "right", keep=5), FitColumn("best val", "right", keep=7),
     FitColumn("test acc", "right", keep=6), FitColumn("train time", "right", keep=0), FitColumn("status", keep=7),
 ]

@@ -264,11 +264,11 @@ class TableView:
         self.live = Live(Group(self.table, self.progress), console=self.console, refresh_per_second=8)
         self.run_id: int | None = None
         self.trained = 0
+        self.training_seconds = 0.0
 
     def _epochs_line(self, total: int) -> str:
         """Epochs trained by this command; a continued run also says its total."""
         return _epochs(self.trained) + ("" if total in (self.trained, 0) else f" ({total} in total)")
-        self.training_seconds = 0.0
 
     def __enter__(self) -> "TableView":
         self.live.__enter__()
