@@ -93,7 +93,7 @@ def test_every_footer_fits_beside_the_palette_key(home, size):
             for tab in TABS:
                 await _show(pilot, tab)
                 assert _footer_fits(app), tab
-            assert [str(t.label) for t in app.query("Tab")] == ["Train F2", "Confusion F3", "History F4", "Studies F7"]
+            assert [str(t.label) for t in app.query("Tab")] == ["Train F2", "Confusion F3", "History F4", "Studies F7", "Inside F10"]
 
     scenario()
 

@@ -89,7 +89,7 @@ class HistoryPane(Vertical):
         Binding("c", "compare", "Compare", tooltip="Compare the marked runs side by side (mark two or more with Space)"),
         Binding("v", "show_confusion", "Confusion", tooltip="Show this run's confusion matrix in the Confusion tab"),
         Binding("r", "load_options", "Re-use", tooltip="Put this run's options in the Train tab"),
-        Binding("u", "continue_run", "Continue", tooltip="Continue this cancelled, interrupted or completed run from its last epoch"),
+        Binding("u", "continue_run", "Continue", show=False, tooltip="Continue this cancelled, interrupted or completed run from its last epoch"),
         Binding("d,delete", "delete", "Delete", tooltip="Delete this run and its model file (asks first)"),
         Binding("e", "export", "Export", tooltip="Export this run to a .csv (epochs) or .json (whole run) file"),
         Binding("p", "report", "Report", tooltip="Write an HTML report of the marked runs (or this one)"),
