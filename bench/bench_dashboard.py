@@ -38,7 +38,7 @@ STEPS = (
     # (kind, keys written to the terminal, text the app draws in response)
     ("type", b"x", b"Seed: 'x' is not valid"),  # the inline error under the options
     ("type", b"\x7f", b"Seed: '' is not valid"),  # backspace
-    ("focus", b"\x1b[Z", b"Strength of the L2"),  # shift+tab: the help line of the previous option
+    ("focus", b"\x1b[Z", b"Stop after N epochs"),  # shift+tab: the help line of the previous option (Early stop)
     ("focus", b"\t", b"Random seed"),  # tab back: the Seed help line
 )
 READY = b"Random seed"  # the help line of the focused Seed field: keys now go there
