@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TABS = (("train", "f2"), ("confusion", "f3"), ("history", "f4"), ("studies", "f7"))
+TABS = (("train", "f2"), ("confusion", "f3"), ("history", "f4"), ("studies", "f7"), ("inside", "f10"))
 RUNS = (  # (flags) of `mnist-tui train`: a small history with something to compare
     ["--hidden-sizes", "128", "--epochs", "6"],
     ["--hidden-sizes", "64,64", "--lr", "0.03", "--epochs", "6"],
