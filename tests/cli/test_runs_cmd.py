@@ -81,10 +81,12 @@ def test_compare_highlights_differences_and_marks_the_best(home):
     assert "≠ model.hidden_sizes" in out and "≠ train.optimizer" in out and "≠ train.learning_rate" in out
     assert "train.epochs" not in out  # equal settings are hidden by default
     with RunStore.open(home) as store:
-        accs = [store.get_run(i).final["test_acc"] for i in (1, 2)]
-    best_line = next(line for line in out.splitlines() if "test accuracy" in line)
-    best_value = f"{100 * max(accs):.2f}% ★"
+        vals = [store.get_run(i).best_epoch["val_acc"] for i in (1, 2)]
+    best_line = next(line for line in out.splitlines() if "best val accuracy" in line)
+    best_value = f"{100 * max(vals):.2f}% ★"
     assert best_value in best_line and best_line.count("★") == 1
+    test_line = next(line for line in out.splitlines() if "test accuracy" in line)
+    assert "★" not in test_line  # test is reported, never used to pick
     everything = _ok(cli(home, "runs", "compare", "1", "2", "3", "--all"))
     assert "train.epochs" in everything and "diverged" in everything
 

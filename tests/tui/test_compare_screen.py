@@ -63,8 +63,9 @@ async def test_best_values_are_marked_per_metric(store: RunStore):
         best_val, test_acc, test_loss = (labels.index(n) for n in ("best val", "test acc", "test loss"))
         marked = {name: [BEST in v for v in cells(metrics, col)]
                   for name, col in (("best", best_val), ("acc", test_acc), ("loss", test_loss))}
-        assert marked == {"best": [False, True, False], "acc": [False, True, False], "loss": [False, True, False]}
-        assert cells(metrics, test_acc) == ["94.88% last", f"{BEST} 96.34% last", "—"]  # whose weights: said
+        # The pick is on validation: test figures are reported, never starred.
+        assert marked == {"best": [False, True, False], "acc": [False, False, False], "loss": [False, False, False]}
+        assert cells(metrics, test_acc) == ["94.88% last", "96.34% last", "—"]  # whose weights: said
         assert "Compare exactly two runs" in str(app.screen.query_one("#compare-difference").render())
 
 

@@ -343,16 +343,17 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
     summaries = [summarize(r) for r in runs]
     finals = [r.final or {} for r in runs]
     metrics: list[tuple[str, list[float | None], bool, Any]] = [
-        ("test accuracy", [s.test_acc for s in summaries], True, common.percent),
-        ("test weights", [s.test_weights for s in summaries], None, str),
-        ("test loss", [f.get("test_loss") for f in finals], False, common.number),
+        # The star is given on validation only: test figures are reported, never used to pick a run.
         ("best val accuracy", [s.best_val for s in summaries], True, common.percent),
+        ("test accuracy", [s.test_acc for s in summaries], None, common.percent),
+        ("test weights", [s.test_weights for s in summaries], None, str),
+        ("test loss", [f.get("test_loss") for f in finals], None, common.number),
         ("epochs done", [s.epochs_done for s in summaries], None, str),
         ("training time (s)", [s.seconds for s in summaries], None, lambda v: f"{v:.1f}"),
     ]
     datasets = [s.dataset for s in summaries]
     mixed = len(set(datasets)) > 1
-    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best"
+    table = Table(title=f"final metrics ({BEST_MARK.strip()} = best validation, which picks; test is only reported"
                   + (" among runs of the same dataset; datasets are never ranked against each other)" if mixed else ")"))
     table.add_column("metric")
     for run in runs:

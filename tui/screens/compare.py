@@ -129,13 +129,14 @@ class CompareScreen(Screen):
         columns = [
             ("best val", [s.best_val for s in summaries], True),
             ("last val", [s.last_val for s in summaries], True),
-            ("test acc", [s.test_acc for s in summaries], True),
-            ("test loss", test_loss, False),
+            ("test acc", [s.test_acc for s in summaries], None),  # reported, never starred: the pick is on validation
+            ("test loss", test_loss, None),
             ("time", [s.seconds for s in summaries], False),
         ]
         table.add_columns("run", "architecture", "status", "epochs", *(c[0] for c in columns))
         datasets = [s.dataset for s in summaries]  # runs of different datasets are never ranked together
-        best = [best_indices(values, higher_is_better=higher, groups=datasets) for _, values, higher in columns]
+        best = [set() if higher is None else best_indices(values, higher_is_better=higher, groups=datasets)
+                for _, values, higher in columns]
         for i, summary in enumerate(summaries):
             cells: list[Any] = [safe_text(cell) for cell in (summary.id, summary.architecture, summary.status,
                                                               summary.epochs_done)]
