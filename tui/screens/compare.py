@@ -96,7 +96,7 @@ class CompareScreen(Screen):
         yield Header()
         with VerticalScroll():
             yield Static("", id="compare-problems")
-            yield Static("Final metrics (★ best)", classes="section")
+            yield Static("Final metrics (★ best; test is reported, never starred: the pick is on validation)", classes="section")
             yield DataTable(id="compare-metrics", cursor_type="row", zebra_stripes=True)
             yield Static("", classes="section", id="config-title")
             yield DataTable(id="compare-config", cursor_type="row", zebra_stripes=True)
