@@ -246,3 +246,23 @@ def test_list_at_80_columns_keeps_ids_and_networks_whole(home):
     assert "784-64-64-10 relu" in out and "784-64-10 relu" in out  # whole, not cut to "784-…"
     assert [line.split("│")[1].strip() for line in lines if line.startswith("│")] == ["3", "2", "1"]
     assert "left out at 80 columns: started (UTC)" in out
+
+
+def test_compare_in_a_narrow_terminal_prints_whole_tables_in_groups(home):
+    """Rich squeezed every column of a wide comparison to a few characters; a narrow terminal now
+    gets several tables, each with whole values, and the star is still decided among all runs."""
+    import subprocess
+
+    from cli_helpers import COMMAND, env_for
+
+    result = subprocess.run([*COMMAND, "runs", "compare", "1", "2", "3"], env={**env_for(home), "COLUMNS": "50"},
+                            capture_output=True, text=True)
+    out = _ok(result)
+    assert all(len(line) <= 50 for line in out.splitlines())
+    headers = [line for line in out.splitlines() if line.startswith("┃ setting")]
+    assert len(headers) >= 2  # more than one group
+    for run_id in (1, 2, 3):
+        assert f"run {run_id}" in out
+    assert "momentum" in out and "…" not in out  # values whole, not cut
+    starred = [line for line in out.splitlines() if line.startswith("│") and "★" in line]
+    assert len(starred) == 1 and starred[0].count("★") == 1  # one best validation among all three runs

@@ -322,24 +322,44 @@ def compare_runs(args: argparse.Namespace) -> int:
         console = common.stdout_console()
         differing = {name for name, _ in config_diff([with_defaults(r.config) for r in runs])}
         rows = config_diff([with_defaults(r.config) for r in runs], only_differing=not args.all)
-        settings = Table(title="settings" + ("" if args.all else " that differ (--all shows every one)"))
-        settings.add_column("setting")
-        for run in runs:
-            settings.add_column(f"run {run.id}", justify="right")
-        for name, values in rows:
-            style = "bold yellow" if name in differing else ""
-            marker = "≠ " if name in differing else "  "
-            settings.add_row(safe_text(marker + name, style), *(safe_text(_value(v), style) for v in values))
-        if not rows:
-            settings.add_row("(identical settings)", *("" for _ in runs))
-        console.print(settings)
-        console.print(_metrics_table(runs))
+        for group in _run_groups(runs, rows, console.width):
+            settings = Table(title="settings" + ("" if args.all else " that differ (--all shows every one)"))
+            settings.add_column("setting", no_wrap=True)
+            for i in group:
+                settings.add_column(f"run {runs[i].id}", justify="right")
+            for name, values in rows:
+                style = "bold yellow" if name in differing else ""
+                marker = "≠ " if name in differing else "  "
+                settings.add_row(safe_text(marker + name, style), *(safe_text(_value(values[i]), style) for i in group))
+            if not rows:
+                settings.add_row("(identical settings)", *("" for _ in group))
+            console.print(settings)
+            console.print(_metrics_table(runs, group))
         return common.EXIT_OK
 
     return _with_store(args, action)
 
 
-def _metrics_table(runs: list[RunRecord]) -> Table:
+def _run_groups(runs: list[RunRecord], rows: list[tuple[str, list[Any]]], width: int) -> list[list[int]]:
+    """Runs split into groups whose tables fit `width` (80 when piped): Rich would squeeze every
+    column of a wide table to a few characters; a narrow terminal gets several whole tables instead."""
+    label = max([len("test accuracy"), len("best val accuracy"), len("training time (s)"),
+                 *(len(name) + 2 for name, _ in rows)])
+    widths = [max([len(f"run {r.id}"), 12, *(len(_value(values[i])) for _, values in rows)]) for i, r in enumerate(runs)]
+    groups: list[list[int]] = [[]]
+    used = 1 + label + 3
+    for i, w in enumerate(widths):
+        if groups[-1] and used + w + 3 > width:
+            groups.append([])
+            used = 1 + label + 3
+        groups[-1].append(i)
+        used += w + 3
+    return groups
+
+
+def _metrics_table(runs: list[RunRecord], shown: list[int] | None = None) -> Table:
+    """The final metrics of `runs` (the columns `shown`); the star is decided among all of them."""
+    shown = list(range(len(runs))) if shown is None else shown
     summaries = [summarize(r) for r in runs]
     finals = [r.final or {} for r in runs]
     metrics: list[tuple[str, list[float | None], bool, Any]] = [
@@ -355,18 +375,19 @@ def _metrics_table(runs: list[RunRecord]) -> Table:
     mixed = len(set(datasets)) > 1
     table = Table(title=f"final metrics ({BEST_MARK.strip()} = best validation, which picks; test is only reported"
                   + (" among runs of the same dataset; datasets are never ranked against each other)" if mixed else ")"))
-    table.add_column("metric")
-    for run in runs:
-        table.add_column(f"run {run.id}", justify="right")
+    table.add_column("metric", no_wrap=True)
+    for i in shown:
+        table.add_column(f"run {runs[i].id}", justify="right")
     for name, values, higher, fmt in metrics:
         best = set() if higher is None else best_indices(values, higher_is_better=higher, groups=datasets)
         table.add_row(name, *(
-            Text("-" if v is None else fmt(v) + (BEST_MARK if i in best else ""), style="bold green" if i in best else "")
-            for i, v in enumerate(values)
+            Text("-" if values[i] is None else fmt(values[i]) + (BEST_MARK if i in best else ""),
+                 style="bold green" if i in best else "")
+            for i in shown
         ))
     if mixed:
-        table.add_row("dataset", *(safe_text(d) for d in datasets))
-    table.add_row("status", *(_status(r.status) for r in runs))
+        table.add_row("dataset", *(safe_text(datasets[i]) for i in shown))
+    table.add_row("status", *(_status(runs[i].status) for i in shown))
     return table
 
 
