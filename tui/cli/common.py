@@ -129,6 +129,31 @@ def usage_error(command: str, message: str) -> int:
     return EXIT_USAGE
 
 
+def output_target_error(command: str, target: "os.PathLike[str]", force: bool) -> int | None:
+    """Refuse `-o FILE` before any work: a folder, or an existing file without --force (exit 2)."""
+    from pathlib import Path
+
+    target = Path(target)
+    if target.is_dir():
+        return usage_error(command, f"argument -o: {target} is a folder; give a file name")
+    if target.exists() and not force:
+        return usage_error(command, f"argument -o: {target} already exists; use --force to replace it")
+    return None
+
+
+def write_output_file(command: str, target: "os.PathLike[str]", text: str, force: bool) -> int | None:
+    """Write `text` to `-o FILE` atomically; the exit code of a refusal (2) or failure (1), None when written."""
+    from runs.output_file import OutputExistsError, write_output
+
+    try:
+        write_output(target, text, force=force)
+    except OutputExistsError as error:
+        return usage_error(command, f"argument -o: {error}")
+    except OSError as error:
+        return failure(command, f"cannot write {target}: {error.strerror or error}")
+    return None
+
+
 def failure(command: str, message: str) -> int:
     """Print `mnist-tui <command>: message` to stderr (controls shown as escapes) and return 1."""
     print(plain(f"mnist-tui {command}: {message}", multiline=True), file=sys.stderr)

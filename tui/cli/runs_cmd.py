@@ -12,7 +12,6 @@ from rich.table import Table
 from rich.text import Text
 
 from runs.export import FORMATS, export_text
-from runs.output_file import OutputExistsError, write_output
 from runs.store import DamagedRunError, RunRecord, RunStore, StoreError
 from tui.cli import common, inside_cmd
 from tui.cli.fit_table import FitColumn, fitted_table
@@ -309,14 +308,22 @@ def _value(value: Any) -> str:
     return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
 
 
+def _load_all(store: RunStore, run_ids: list[int]) -> list[RunRecord] | int:
+    """Each distinct run of `run_ids` in order, or the exit code of the first that cannot be used."""
+    runs = []
+    for run_id in dict.fromkeys(run_ids):
+        run = _load(store, run_id)
+        if isinstance(run, int):
+            return run
+        runs.append(run)
+    return runs
+
+
 def compare_runs(args: argparse.Namespace) -> int:
     def action(store: RunStore) -> int:
-        runs = []
-        for run_id in dict.fromkeys(args.run_ids):
-            run = _load(store, run_id)
-            if isinstance(run, int):
-                return run
-            runs.append(run)
+        runs = _load_all(store, args.run_ids)
+        if isinstance(runs, int):
+            return runs
         if len(runs) < 2:
             return common.usage_error("runs compare", "argument ID: give at least two different run ids")
         console = common.stdout_console()
@@ -409,10 +416,9 @@ def export_run(args: argparse.Namespace) -> int:
     except ValueError as error:
         return common.usage_error("runs export", str(error))
     target = Path(args.output) if args.output else None
-    if target is not None and target.is_dir():
-        return common.usage_error("runs export", f"argument -o: {target} is a folder; give a file name")
-    if target is not None and target.exists() and not args.force:
-        return common.usage_error("runs export", f"argument -o: {target} already exists; use --force to replace it")
+    refused = None if target is None else common.output_target_error("runs export", target, args.force)
+    if refused is not None:
+        return refused
 
     def action(store: RunStore) -> int:
         run = _load(store, args.run_id)
@@ -423,12 +429,9 @@ def export_run(args: argparse.Namespace) -> int:
             # JSON escapes every control character itself; a CSV cell of a damaged row could hold one.
             sys.stdout.write(text if fmt == "json" else plain(text, multiline=True))
             return common.EXIT_OK
-        try:
-            write_output(target, text, force=args.force)
-        except OutputExistsError as error:
-            return common.usage_error("runs export", f"argument -o: {error}")
-        except OSError as error:
-            return common.failure("runs export", f"cannot write {target}: {error.strerror or error}")
+        failed = common.write_output_file("runs export", target, text, args.force)
+        if failed is not None:
+            return failed
         print(plain(f"wrote {len(run.epochs)} epochs of run {run.id} to {target}"), file=sys.stderr)
         return common.EXIT_OK
 
@@ -440,25 +443,18 @@ def report_runs(args: argparse.Namespace) -> int:
     from runs.report.runs_report import runs_report
 
     target = Path(args.output)
-    if target.is_dir():
-        return common.usage_error("runs report", f"argument -o: {target} is a folder; give a file name")
-    if target.exists() and not args.force:
-        return common.usage_error("runs report", f"argument -o: {target} already exists; use --force to replace it")
+    refused = common.output_target_error("runs report", target, args.force)
+    if refused is not None:
+        return refused
 
     def action(store: RunStore) -> int:
-        runs = []
-        for run_id in dict.fromkeys(args.run_ids):
-            run = _load(store, run_id)
-            if isinstance(run, int):
-                return run
-            runs.append(run)
+        runs = _load_all(store, args.run_ids)
+        if isinstance(runs, int):
+            return runs
         text = runs_report(runs, store.models_dir, args.data_dir)
-        try:
-            write_output(target, text, force=args.force)
-        except OutputExistsError as error:
-            return common.usage_error("runs report", f"argument -o: {error}")
-        except OSError as error:
-            return common.failure("runs report", f"cannot write {target}: {error.strerror or error}")
+        failed = common.write_output_file("runs report", target, text, args.force)
+        if failed is not None:
+            return failed
         print(f"wrote the report of run{'s' if len(runs) > 1 else ''} {', '.join(str(r.id) for r in runs)} "
               f"to {target}", file=sys.stderr)
         return common.EXIT_OK

@@ -459,14 +459,12 @@ def show_command(args: argparse.Namespace) -> int:
 def report_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from runs.output_file import OutputExistsError, write_output
     from runs.report.study_report import study_report
 
     target = Path(args.output)
-    if target.is_dir():
-        return common.usage_error("study report", f"argument -o: {target} is a folder; give a file name")
-    if target.exists() and not args.force:
-        return common.usage_error("study report", f"argument -o: {target} already exists; use --force to replace it")
+    refused = common.output_target_error("study report", target, args.force)
+    if refused is not None:
+        return refused
     store = _open("report")
     if isinstance(store, int):
         return store
@@ -479,12 +477,9 @@ def report_command(args: argparse.Namespace) -> int:
             page = study_report(study, summarize(study, runs), runs, store.models_dir, args.data_dir)
         except StoreError as error:
             return common.failure("study report", plain(error))
-    try:
-        write_output(target, page, force=args.force)
-    except OutputExistsError as error:
-        return common.usage_error("study report", f"argument -o: {error}")
-    except OSError as error:
-        return common.failure("study report", f"cannot write {target}: {error.strerror or error}")
+    failed = common.write_output_file("study report", target, page, args.force)
+    if failed is not None:
+        return failed
     print(f"wrote the report of study {study.id} to {target}", file=sys.stderr)
     return common.EXIT_OK
 
