@@ -166,7 +166,7 @@ class MnistTuiApp(App[int]):
             return
         target = next(iter(pane.query(TAB_FOCUS[tab])), None) or next((w for w in pane.query("*") if w.focusable), None)
         if target is not None:
-            target.focus()
+            target.focus(scroll_visible=False)  # a tab opens at its top, not scrolled to the focus
 
     def action_show_inside(self) -> None:
         """Show the Inside tab; pressed in History, for the run picked there."""

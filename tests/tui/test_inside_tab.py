@@ -71,6 +71,24 @@ async def test_f9_shows_the_latest_run_and_arrows_pick_units(app):
 
 
 @pilot_test
+async def test_at_80x24_the_tab_opens_at_its_top_and_the_picked_tile_stays_in_view(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f10")
+        await pilot.pause()
+        pane, tiles = app.query_one(InsidePane), app.query_one(WeightTiles)
+        assert pane.scroll_y == 0  # the run's title and warnings show first
+        await pilot.press(*["down"] * 12)
+        await pilot.pause()
+        row = tiles.picked // tiles.columns
+        assert row == 12 and pane.scroll_y > 0
+        top = tiles.content_region.y + row * 5  # the picked tile's first screen line
+        assert pane.content_region.y <= top and top + 5 <= pane.content_region.bottom
+        await pilot.press(*["up"] * 12)
+        await pilot.pause()
+        assert tiles.picked < tiles.columns and tiles.content_region.y >= pane.content_region.y
+
+
+@pilot_test
 async def test_the_dead_layer_is_named_with_advice(app):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f10")

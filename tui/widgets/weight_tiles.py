@@ -14,7 +14,7 @@ import numpy as np
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Click
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -75,6 +75,20 @@ class WeightTiles(Widget, can_focus=True):
     def watch_picked(self, unit: int) -> None:
         self.refresh()
         self.post_message(self.Picked(self, unit))
+        self.call_after_refresh(self._scroll_to_picked)
+
+    def _scroll_to_picked(self) -> None:
+        """Bring the picked tile into view: at 80x24 most tiles lie below the pane's window.
+
+        Only the tile, not the whole widget (taller than the window), so the pane moves as little
+        as it must and the arrows never lose the picked unit off screen.
+        """
+        pane = next((w for w in self.ancestors if isinstance(w, Widget) and w.styles.overflow_y in ("auto", "scroll")), None)
+        if pane is None or not self.tiles.size:
+            return
+        row, col = divmod(self.picked, self.columns)
+        tile = Region(self.content_region.x + col * CELL_W, self.content_region.y + row * CELL_H, TILE, CELL_H)
+        pane.scroll_to_region(tile.translate(pane.scroll_offset - pane.content_region.offset), animate=False, immediate=True)
 
     def action_pick(self, dx: int, dy: int) -> None:
         if len(self.tiles):
