@@ -1,9 +1,9 @@
-"""Frozen configs for the model and its training: a run's settings are `asdict()` away."""
+"""Frozen configs for the model and its training: a run's settings are `to_dict()` away."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
@@ -158,9 +158,14 @@ class TrainConfig:
 
 
 def to_dict(config: ModelConfig | TrainConfig) -> dict[str, Any]:
-    """Plain JSON-ready dict (tuples become lists)."""
-    out = asdict(config)
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+    """Plain JSON-ready dict (tuples become lists).
+
+    Field by field rather than `dataclasses.asdict`, which deep-copies every value: the fields are
+    numbers, text and tuples of numbers, and reading a store of 100,000 runs builds this per run
+    (asdict was a quarter of that read's time).
+    """
+    values = ((f.name, getattr(config, f.name)) for f in fields(config))
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values}
 
 
 def from_dict(cls: type, values: dict[str, Any]):

@@ -10,6 +10,7 @@ every other run stays usable.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -183,7 +184,8 @@ def _confusion(text: Any, classes: int) -> list[list[int]] | None:
     if values is None:
         return None
     square = len(values) == classes and all(isinstance(row, list) and len(row) == classes for row in values)
-    if not square or not all(_integer("confusion", v, low=0) is not None for row in values for v in row):
+    # `type(v) is int` leaves out bools as _integer does, in one pass without a call per cell.
+    if not square or not all(type(v) is int and v >= 0 for row in values for v in row):
         raise _Damage(f"confusion: expected {classes} rows of {classes} whole numbers >= 0")
     return values
 
@@ -218,12 +220,20 @@ def model_file(run_id: int, stored: Any, models_dir: Path) -> str | None:
         raise _Damage(f"model_path: {_short(stored)} is not this run's file {models_dir.name}/{expected}")
     path = models_dir / expected
     try:
-        inside = path.resolve().parent == models_dir.resolve()
+        inside = path.resolve().parent == _resolved(models_dir)
     except (OSError, RuntimeError):
         inside = False
     if not inside:
         raise _Damage(f"model_path: {models_dir.name}/{expected} is a link leading out of the models folder")
     return str(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(folder: Path) -> Path:
+    """The models folder's real path, once per process rather than once per run read (a store of
+    100,000 runs is read whole by `runs list --jsonl` and the History). Each model file is still
+    resolved itself; a folder swapped for a link later only makes its runs read as damaged."""
+    return folder.resolve()
 
 
 def build_record(row: Mapping[str, Any], epoch_rows: list[Mapping[str, Any]], models_dir: Path) -> RunRecord:
