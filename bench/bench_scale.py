@@ -216,11 +216,17 @@ class BenchApp(MnistTuiApp):
 
 BenchApp(RunStore.open({path!r})).run()
 """
+DOWN, UP, ENTER = b"\x1b[B", b"\x1b[A", b"\r"
 KEYS = (
-    ("scroll", [b"\x1b[B"] * 20 + [b"\x1b[6~"] * 5 + [b"\x1b[A"] * 5),  # down, page down, up
-    ("sort", [b"s", b"s", b"S", b"S"]),
+    ("scroll", [DOWN] * 20 + [b"\x1b[6~"] * 5 + [UP] * 5),  # down, page down, up
+    # The sort menu (s), its column list (the columns in History's order: id ... best val ... options)
+    # and Enter; S reverses. Best validation accuracy, reversed, options, reversed, back to id.
+    ("sort", [b"s", *[DOWN] * 5, ENTER, b"S", b"s", *[DOWN] * 5, ENTER, b"S", b"s", *[UP] * 10, ENTER, b"S"]),
     ("filter", [b"/", b"a", b"d", b"a", b"m", b"\x7f", b"\x7f", b"\x7f", b"\x7f"]),
 )
+REORDERS = {("sort", ENTER), ("sort", b"S"), ("filter", b"a"), ("filter", b"d"), ("filter", b"m"), ("filter", b"\x7f")}
+"""Keys that ask for a new order of every run: besides the key's latency (the app answers), the time
+until the new order is drawn (the status line's "sorted by", written when the order is in)."""
 
 
 def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
@@ -232,6 +238,7 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
     script = APP_SCRIPT.format(root=str(ROOT), path=str(path), marker=str(marker))
     term = Terminal([sys.executable, "-c", script], dict(os.environ), size=(160, 48))
     result: dict[str, list[float]] = {}
+    orders: dict[str, list[float]] = {}
     try:
         if term.wait_for("runs · 0 marked".encode(), timeout=120) is None:
             raise RuntimeError("the History never showed:\n" + term.output.decode(errors="replace")[-2000:])
@@ -249,6 +256,11 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
                     sent = time.monotonic()
                     shown = _first_output(term, offset)
                     result.setdefault(kind, []).append((shown - sent) * 1000)
+                    if (kind, key) in REORDERS:
+                        ready = term.wait_for(b"sorted by", offset, timeout=30)
+                        if ready is None:
+                            raise RuntimeError(f"no new order drawn 30 s after {kind} key {key!r}")
+                        orders.setdefault(kind, []).append((ready - sent) * 1000)
                     time.sleep(0.15)
                 if kind == "filter":
                     term.send(b"\x1b")  # back to the table (Escape's own latency includes the escape-key delay)
@@ -261,6 +273,8 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
         marker.unlink(missing_ok=True)
     out = {f"key p95 {kind} ms": _p95(v) for kind, v in result.items()}
     out["key p95 all ms"] = _p95([x for v in result.values() for x in v])
+    out["key max all ms"] = max(x for v in result.values() for x in v)
+    out.update({f"new order drawn p95 {kind} ms": _p95(v) for kind, v in orders.items()})
     return out
 
 
