@@ -281,7 +281,8 @@ class HistoryPane(Vertical):
             return  # a newer order is being built
         changed, deleted = self._pending
         index.apply([self.index.summaries[i] for i in changed if i in self.index.summaries], deleted)
-        self.index, self._pending, self._shown = index, None, PAGE
+        retired, self.index, self._pending, self._shown = self.index, index, None, PAGE
+        self.run_worker(retired.release, thread=True, group="history-release", description="freeing the old order")
         self._redraw()
 
     def _cells(self, summary: RunSummary) -> list[Text]:
