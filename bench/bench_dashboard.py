@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import pty
+import signal
 import statistics
 import struct
 import subprocess
@@ -110,9 +111,25 @@ class Terminal:
                 self.changed.wait(left)
             return time.monotonic()
 
+    def output_after(self, offset: int, timeout: float = 10.0) -> float | None:
+        """Monotonic time when the app first wrote anything after `offset`, or None on timeout/exit."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while len(self.output) <= offset:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    return None
+                self.changed.wait(left)
+            return time.monotonic()
+
     def close(self) -> None:
+        """Wait for the app to quit (it was sent ctrl+q), or kill it: a measurement that failed
+        half-way must not leave an app (and a study's workers) running and loading the machine."""
         try:
             self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the app and its workers
+            self.process.wait()
         finally:
             os.close(self.master)
 

@@ -279,14 +279,10 @@ def key_latencies(path: Path, runs: int, rounds: int = 3) -> dict:
 
 
 def _first_output(term, offset: int, timeout: float = 10.0) -> float:
-    deadline = time.monotonic() + timeout
-    with term.changed:
-        while len(term.output) <= offset:
-            left = deadline - time.monotonic()
-            if left <= 0 or term.closed:
-                raise RuntimeError("a key drew nothing")
-            term.changed.wait(left)
-        return time.monotonic()
+    shown = term.output_after(offset, timeout)
+    if shown is None:
+        raise RuntimeError("a key drew nothing")
+    return shown
 
 
 def _p95(values: list[float]) -> float:

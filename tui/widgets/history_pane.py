@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from tui.dialogs.confirm import ConfirmDialog
 from tui.history_columns import (  # noqa: F401 (matches, sort_summaries: the pane's filter and order, re-exported)
     COLUMN_KEYS, COLUMNS, NUMERIC, Column, _pct, matches, sort_summaries, unknown_fields,
 )
+from tui.collector import collector_held
 from tui.history_index import HistoryIndex
 from tui.run_summary import RunSummary, summarize
 from tui.safe_text import plain, safe_text
@@ -44,8 +44,6 @@ REMOVE_LIMIT = 16
 """More rows than this leaving the table at once: clear it and add the new window instead."""
 SYNC_LIMIT = 5000
 """Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
-FREEZE_AT = 500
-"""Runs read at once from which their summaries are frozen out of garbage collection (see `_apply`)."""
 SAMPLE = 200
 """Drawn rows whose config fields also count as known, besides this version's (for "unknown field")."""
 MARK = "●"
@@ -215,12 +213,13 @@ class HistoryPane(Vertical):
             if seq is None:
                 seq = self.store.change_seq()
                 before = None
-                while True:
-                    page = self.store.runs_page(CHUNK, before_id=before)
-                    if not page or get_current_worker().is_cancelled:
-                        break
-                    self.app.call_from_thread(self._apply, [summarize(r) for r in page], [], None, None, True)
-                    before = page[-1].id
+                with collector_held():  # every run's summary is built here: see tui.collector
+                    while True:
+                        page = self.store.runs_page(CHUNK, before_id=before)
+                        if not page or get_current_worker().is_cancelled:
+                            break
+                        self.app.call_from_thread(self._apply, [summarize(r) for r in page], [], None, None, True)
+                        before = page[-1].id
             while not get_current_worker().is_cancelled:
                 changes = self.store.changes_since(seq, limit=CHUNK)
                 seq = changes.seq
@@ -243,11 +242,6 @@ class HistoryPane(Vertical):
             self._version = version
         self._loading = loading
         self.marked.difference_update(deleted)
-        if len(summaries) >= FREEZE_AT:
-            # The summaries live as long as the app: moved out of the collector's generations, a
-            # full collection no longer walks them (over 100,000 runs each took 100-300 ms, during
-            # which no key was handled). Only a burst of runs read at once (the first read) does this.
-            gc.freeze()
         self._redraw()
 
     def _reorder(self) -> None:
@@ -271,9 +265,10 @@ class HistoryPane(Vertical):
     def _rebuild(self, summaries: dict[int, RunSummary], column: str, reverse: bool, query: str) -> None:
         """In a worker thread: the new order, handed to the screen's thread unless a newer one was asked for."""
         worker = get_current_worker()
-        index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
-        if index is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._install, index)
+        with collector_held():  # a key for every run: see tui.collector
+            index = HistoryIndex.of(summaries, column, reverse, query, stop=lambda: worker.is_cancelled)
+            if index is not None and not worker.is_cancelled:
+                self.app.call_from_thread(self._install, index)
 
     def _install(self, index: HistoryIndex) -> None:
         wanted = (self.sort_column, self.sort_reverse, self.query_one("#history-filter", Input).value)
@@ -368,11 +363,12 @@ class HistoryPane(Vertical):
         self._set_status(" · ".join(parts))
 
     def _set_status(self, text: str) -> None:
-        """Only when the text changes: an update lays the whole screen out again (tens of ms),
-        and an epoch committed by a run already listed leaves the line as it was."""
+        """Only when the text changes, and without a new layout: the line is one row high and as
+        wide as the pane whatever it says, and laying the whole screen out again took tens of ms
+        of every key that changes it (a sort, a filter, a mark)."""
         if text != self._status_text:
             self._status_text = text
-            self.query_one("#history-status", Static).update(safe_text(text))
+            self.query_one("#history-status", Static).update(safe_text(text), layout=False)
 
     def current_run_id(self) -> int | None:
         """The id of the run under the cursor, if any."""
