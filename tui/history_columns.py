@@ -60,7 +60,7 @@ def row_text(summary: RunSummary) -> str:
 
 
 ALIASES = {"val": "best", "best val": "best", "acc": "test", "test acc": "test", "ep": "epochs",
-           "lr": "learning_rate", "batch": "batch_size", "data": "dataset", "started": "date"}
+           "lr": "learning_rate", "batch": "batch_size", "data": "dataset", "started": "date", "n": "limit"}
 """Names as the table and the options column show them (`lr 0.05`, `val`, `test acc`) -> a column or config field."""
 ACCURACIES = ("best", "last", "test")
 TERM = re.compile(r"^([^:<>=!]+)(>=|<=|!=|>|<|=|:)(.*)$")
@@ -94,7 +94,8 @@ def _value(summary: RunSummary, field: str) -> tuple[bool, Any, str]:
 def matches(summary: RunSummary, query: str) -> bool:
     """True if every space-separated term matches: `field:value` (contains) or `field>N`, `>=`, `<`,
     `<=`, `=`, `!=` (numbers; accuracies in % or as fractions: test>97 and test>0.97 agree) on a
-    column or config field, else a substring of the row."""
+    column or config field, else a substring of the row. A term whose field nothing has is also
+    taken as text, so what the table shows can be typed back (`16:38` from the date column)."""
     text = row_text(summary)
     for term in query.lower().split():
         parsed = parse_term(term)
@@ -105,7 +106,9 @@ def matches(summary: RunSummary, query: str) -> bool:
         field, op, wanted = parsed
         known, number, shown = _value(summary, field)
         if not known:
-            return False
+            if term not in text:
+                return False
+            continue
         if op == ":":
             if wanted not in shown:
                 return False
@@ -133,14 +136,15 @@ KNOWN_FIELDS = frozenset(COLUMN_KEYS) | {c.label for c in COLUMNS} | _config_fie
 def unknown_fields(query: str, summaries: list[RunSummary]) -> list[str]:
     """Field names in `field:value` or `field>N` terms that no column, no config of this version and
     none of `summaries` (a sample: the rows drawn, not the whole store) has."""
-    terms = [parsed[0] for parsed in map(parse_term, query.lower().split()) if parsed]
-    unknown = [f for f in terms if f not in KNOWN_FIELDS]
+    terms = [(term, parsed[0]) for term in query.lower().split() if (parsed := parse_term(term))]
+    unknown = [(term, f) for term, f in terms if f not in KNOWN_FIELDS]
     if unknown:
         seen: set[str] = set()
         for s in summaries:
             seen.update(s.fields)
-        unknown = [f for f in unknown if f not in seen]
-    return unknown
+        shown = [row_text(s) for s in summaries]
+        unknown = [(term, f) for term, f in unknown if f not in seen and not any(term in t for t in shown)]
+    return [f for _, f in unknown]
 
 
 def sort_summaries(summaries: list[RunSummary], column: str, reverse: bool) -> list[RunSummary]:

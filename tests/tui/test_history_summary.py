@@ -9,6 +9,7 @@ from nn_core.config import ModelConfig, TrainConfig
 from runs.config import DataConfig, RunConfig
 from runs.store import RunStore
 from tui.run_summary import architecture, class_names, options, summarize
+from tui.history_columns import COLUMNS
 from tui.widgets.history_pane import matches, sort_summaries, unknown_fields
 
 from tui_history_helpers import fixed_store
@@ -87,3 +88,14 @@ def test_filter_compares_numbers_and_knows_the_names_the_table_shows(tmp_path: P
     assert pick("test>abc") == []
     assert unknown_fields("lr:0.05 val>0.9 test>97 epochs<10", runs) == []
     assert unknown_fields("speed>3", runs) == ["speed"]
+    assert pick("n=20000") == [3] and pick("n>1000") == [3]  # `n=20000` as the options column writes it
+
+
+def test_what_the_table_shows_can_be_typed_back_as_a_filter(tmp_path: Path):
+    """A term that looks like `field:value` but names no field is looked for as text: a time of day."""
+    with fixed_store(tmp_path / "runs.sqlite3") as store:
+        runs = [summarize(r) for r in store.list_runs()]
+    started = COLUMNS[1].show(runs[0])  # "2026-03-10 09:30" in the date column, in local time
+    assert ":" in started.split()[-1]
+    assert [s.id for s in runs if matches(s, started)] == [1]  # every run started at 09:30, on another day
+    assert unknown_fields(started, runs) == []
