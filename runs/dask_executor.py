@@ -243,18 +243,24 @@ class DaskExecutor:
         `distributed.nanny.pre-spawn-environ`); `worker_env` adds variables (tests use it to
         give workers no data folder).
         """
+        import dask
+
         distributed = distributed or _distributed()
         env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **(worker_env or {})}
         try:
-            cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
-                silence_logs=logging.CRITICAL,
-                env=env,
-            )
+            # Worker saturation 1.0: a worker is sent its next trial when it is free, as the local
+            # pool does. Dask's default (1.1) gives each one-thread worker a second trial to hold in
+            # its queue, so near the end a long trial could wait there while the other worker idled.
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=":0",  # a free port: never clashes with a dashboard already on 8787
+                    silence_logs=logging.CRITICAL,
+                    env=env,
+                )
         except Exception as error:  # noqa: BLE001 - e.g. no free port, or workers that fail to start
             raise ExecutorError(f"cannot start a Dask LocalCluster of {workers} workers: {error}") from None
         try:
