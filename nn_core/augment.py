@@ -1,13 +1,21 @@
 """Random shifts and small rotations of training images, vectorised over the batch and seeded.
 
-Every transform the run can draw — each rotation angle on a grid of at most 1 degree and each
-integer shift (dx, dy) — is turned once, when the Augmenter is made, into a table of source pixel
-indices (nearest neighbour; pixels that come from outside the image get a sentinel index that lands
-on a zero). Augmenting a batch is then three array operations for the whole batch: pick a table
-row per image, add each image's offset in the batch, gather. No per-image Python loop, no PIL.
-Tables: (2*shift+1)^2 * angles rows of side^2 int32 indices, e.g. 25 * 21 * 784 * 4 bytes = 1.6 MB
-for shift 2, rotate 10. int32, not intp: the per-batch index arrays then take half the memory
-traffic (a batch's flat size is far below 2^31), which is most of the augmentation's cost.
+A transform is one rigid motion of the image: a rotation by theta about the image centre, then an
+integer shift (dx, dy), nearest neighbour, cropped once to the frame (pixels from outside it are
+0): the output pixel p shows the input at rint(R(-theta) p) - (dy, dx). A shift is so a plain
+translation of the rotation's source map, and all (2*shift+1)^2 * angles tables (angles on a grid
+of at most 1 degree) are built from one rotation table per angle with integer arithmetic (0.5 ms
+for shift 2, rotate 10). Each image gets a transform drawn uniformly, fresh every epoch
+(`new_epoch`), from the Augmenter's own generator.
+
+Augmenting a batch is three array operations for the whole batch, no per-image Python loop, no
+PIL: pick each image's table row, add each image's offset in the batch, gather. The gather reads
+a source laid out as [1, the images, 0] in clip mode, so pixels from outside the image (index
+SENTINEL, past the end) read the 0 and the extra last column (index -SENTINEL, before the start)
+reads the 1: one gather writes the model's whole [x, 1] input row (nn_core.model), no copy after.
+Tables are int32, not intp: (2*shift+1)^2 * angles rows of side^2 + 1 entries, 1.6 MB for shift 2,
+rotate 10; the per-batch index then takes half the memory traffic (the gather's own conversion to
+intp costs less than that), which is most of the augmentation's cost.
 """
 
 from __future__ import annotations
@@ -16,43 +24,57 @@ import math
 
 import numpy as np
 
-
 SENTINEL = np.iinfo(np.int32).max // 2
 """Table entry of a pixel from outside the image: past any batch's flat size, so it clips to the trailing 0."""
 
 
-def transform_tables(side: int, shift: int, rotate: float) -> np.ndarray:
-    """(transforms, side*side) int32: for each output pixel the flat index of its source pixel, or
-    SENTINEL (larger than any batch's flat size) for pixels that come from outside the image."""
+def _rotation_sources(side: int, rotate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols), each (angles, side*side) int32: rint(R(-theta) p) for every output pixel p,
+    the angles evenly spaced from -rotate to rotate at most 1 degree apart (just 0 for rotate 0)."""
     steps = math.ceil(rotate)
-    angles = np.deg2rad(np.linspace(-rotate, rotate, 2 * steps + 1))
-    shifts = np.arange(-shift, shift + 1)
-    theta, dy, dx = (a.reshape(-1, 1, 1) for a in np.meshgrid(angles, shifts, shifts, indexing="ij"))
+    theta = np.deg2rad(np.linspace(-rotate, rotate, 2 * steps + 1)).reshape(-1, 1, 1)
     centre = (side - 1) / 2
     rows, cols = np.mgrid[0:side, 0:side].astype(np.float64) - centre
-    # Inverse map: the output pixel at (r, c) shows the input at R(-theta) (r - dy, c - dx).
-    r0, c0 = rows - dy, cols - dx
     cos, sin = np.cos(theta), np.sin(theta)
-    src_r = np.rint(cos * r0 + sin * c0 + centre).astype(np.intp)
-    src_c = np.rint(-sin * r0 + cos * c0 + centre).astype(np.intp)
-    inside = (src_r >= 0) & (src_r < side) & (src_c >= 0) & (src_c < side)
-    return np.where(inside, src_r * side + src_c, SENTINEL).astype(np.int32).reshape(len(theta), side * side)
+    src_r = np.rint(cos * rows + sin * cols + centre).astype(np.int32)
+    src_c = np.rint(-sin * rows + cos * cols + centre).astype(np.int32)
+    return src_r.reshape(len(theta), -1), src_c.reshape(len(theta), -1)
+
+
+def transform_tables(side: int, shift: int, rotate: float) -> np.ndarray:
+    """(transforms, side*side) int32: for each output pixel the flat index of its source pixel, or
+    SENTINEL for one from outside the image. Rows ordered by angle, then dy, then dx."""
+    src_r, src_c = _rotation_sources(side, rotate)
+    shifts = np.arange(-shift, shift + 1, dtype=np.int32)[:, None]
+    r = src_r[:, None, :] - shifts  # (angles, dy, pixels)
+    c = src_c[:, None, :] - shifts  # (angles, dx, pixels)
+    r_in = (r >= 0) & (r < side)
+    c_in = (c >= 0) & (c < side)
+    flat = (r * side)[:, :, None, :] + c[:, None, :, :]
+    inside = r_in[:, :, None, :] & c_in[:, None, :, :]
+    return np.where(inside, flat, np.int32(SENTINEL)).reshape(-1, side * side)
 
 
 class Augmenter:
-    """Draws one transform per image from `rng` and applies it to a batch.
+    """Draws one transform per training image and epoch from `rng` and applies them batch by batch.
 
-    `apply(source, out)` reads `source`, a flat float array of n * side^2 pixels followed by one 0
-    (the images of the batch, row after row), and writes the n transformed images into `out`
-    (n, side^2). Validation and test images never pass through here.
+    `new_epoch(n)` draws the transforms of the epoch's n images, in the order they are trained.
+    `apply(source, start, out)` transforms the epoch's images start .. start+m-1: `source` is a flat
+    float array laid out as [1, the m images row after row, 0], `out` (m, side*side + 1) receives
+    the transformed images with a last column of ones (the bias input of nn_core.model's [x, 1]
+    layout). Validation and test images never pass through here.
     """
 
     def __init__(self, side: int, shift: int, rotate: float, rng: np.random.Generator) -> None:
         self.side = side
         self.shift, self.rotate = shift, rotate
         self.rng = rng
-        self.tables = transform_tables(side, shift, rotate)
-        self._index: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        tables = transform_tables(side, shift, rotate)
+        self.tables = np.empty((len(tables), side * side + 1), dtype=np.int32)
+        np.add(tables, 1, out=self.tables[:, :-1])  # the source starts with the 1 (SENTINEL + 1 still clips to 0)
+        self.tables[:, -1] = -SENTINEL
+        self._choice = np.zeros(0, dtype=np.intp)
+        self._index: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def for_inputs(cls, input_size: int, shift: int, rotate: float, rng: np.random.Generator) -> "Augmenter":
@@ -61,22 +83,28 @@ class Augmenter:
             raise ValueError(f"augment: inputs of {input_size} values are not a square image")
         return cls(side, shift, rotate, rng)
 
-    def apply(self, source: np.ndarray, out: np.ndarray) -> None:
-        n = out.shape[0]
-        pixels = self.side * self.side
-        if source.shape != (n * pixels + 1,):
-            raise ValueError(f"augment: source has shape {source.shape}, expected ({n * pixels + 1},)")
-        if n * pixels + SENTINEL >= np.iinfo(np.int32).max:
-            raise ValueError(f"augment: a batch of {n} images is too large for int32 indices")
-        choice, index, offsets = self._buffers(n)
-        choice[...] = self.rng.integers(0, len(self.tables), n)
-        np.take(self.tables, choice, axis=0, out=index)
-        index += offsets
-        np.take(source, index, out=out, mode="clip")  # the sentinel clips to the trailing zero
+    def new_epoch(self, n: int) -> None:
+        """Draw the transforms of the next epoch's n images (one call to the generator per epoch)."""
+        self._choice = self.rng.integers(0, len(self.tables), n)
 
-    def _buffers(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if n not in self._index:
+    def apply(self, source: np.ndarray, start: int, out: np.ndarray) -> None:
+        m = out.shape[0]
+        pixels = self.side * self.side
+        if source.shape != (m * pixels + 2,) or out.shape != (m, pixels + 1):
+            raise ValueError(f"augment: source {source.shape} and out {out.shape}, "
+                             f"expected ({m * pixels + 2},) and ({m}, {pixels + 1})")
+        if m * pixels + SENTINEL + 1 >= np.iinfo(np.int32).max:
+            raise ValueError(f"augment: a batch of {m} images is too large for int32 indices")
+        if start < 0 or start + m > len(self._choice):
+            raise ValueError(f"augment: images {start}..{start + m - 1} of an epoch of {len(self._choice)} drawn")
+        index, offsets = self._buffers(m)
+        np.take(self.tables, self._choice[start:start + m], axis=0, out=index)
+        index += offsets
+        np.take(source, index, out=out, mode="clip")
+
+    def _buffers(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        if m not in self._index:
             pixels = self.side * self.side
-            offsets = (np.arange(n, dtype=np.int32) * pixels)[:, None]
-            self._index[n] = (np.empty(n, dtype=np.intp), np.empty((n, pixels), dtype=np.int32), offsets)
-        return self._index[n]
+            offsets = (np.arange(m, dtype=np.int32) * pixels)[:, None]
+            self._index[m] = (np.empty((m, pixels + 1), dtype=np.int32), offsets)
+        return self._index[m]

@@ -6,7 +6,7 @@ estimate adds what MLP and Trainer hold for the whole run (float32):
 
     parameters (W and b)      sum (fan_in + 1) * fan_out
     gradients                 as many as the parameters
-    optimizer state           as many again for momentum and nesterov, four times (g, m, v, scratch)
+    optimizer state           as many again for momentum and nesterov, three times (g, m, v)
                               for adam and adamw, none for sgd
     checkpoint copies         two sets of parameters: the last finished epoch's (a cancelled
                               epoch goes back to them) and the best-validation epoch's
@@ -29,7 +29,7 @@ from nn_core.config import ModelConfig, TrainConfig
 from nn_core.model import INFERENCE_CHUNK
 
 FLOAT_BYTES = 4
-OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 4, "adamw": 4}
+OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "nesterov": 1, "adam": 3, "adamw": 3}
 """Parameter-sized arrays each optimizer keeps (nn_core.optimizers)."""
 MEMORY_SHARE = 0.5
 """Share of physical memory one training may plan to use."""

@@ -100,11 +100,15 @@ class MLP:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         init = INITIALIZERS[config.init]
         sizes = config.layer_sizes
-        self.layers: list[np.ndarray] = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            layer = np.zeros((fan_in + 1, fan_out), dtype=self.dtype)
+        fans = list(zip(sizes[:-1], sizes[1:]))
+        # The layers lie back to back in one buffer, so an optimizer can move them all in one
+        # call (Adam does: one BLAS call instead of one per layer, at batch 32 a measurable share).
+        starts = np.cumsum([0] + [(fan_in + 1) * fan_out for fan_in, fan_out in fans])
+        flat = np.zeros(starts[-1], dtype=self.dtype)
+        self.layers: list[np.ndarray] = [flat[lo:hi].reshape(fan_in + 1, fan_out)
+                                         for (fan_in, fan_out), lo, hi in zip(fans, starts[:-1], starts[1:])]
+        for layer, (fan_in, fan_out) in zip(self.layers, fans):
             layer[:-1] = init(rng, fan_in, fan_out, self.dtype)
-            self.layers.append(layer)
         self.grads = [np.empty_like(layer) for layer in self.layers]
         self._buffers: dict[int, _StepBuffers] = {}
 

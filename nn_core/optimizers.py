@@ -153,17 +153,22 @@ class Adam(SGD):
         t <- t + 1;  m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
         W <- W - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 
-    computed as W <- W - (lr c / (1 - b1^t)) * m / (sqrt(v) + eps c) with c = sqrt(1 - b2^t),
-    the same number with one pass fewer. AdamW first decays the weights (not the biases) by
-    W <- W (1 - lr wd), decoupled from the gradient (Loshchilov & Hutter); L2 and L1 penalties,
-    if set, are added to the gradient as usual (PyTorch's Adam weight_decay is that L2).
+    computed as W <- W - (lr c / (1 - b1^t)) * m / (sqrt(v) + eps c) with c = sqrt(1 - b2^t)
+    (the bias corrections folded into two scalars, as PyTorch's own kernel does): the same
+    number with one pass fewer. AdamW also decays the weights (not the biases) by
+    W <- W (1 - lr wd), decoupled from the gradient (Loshchilov & Hutter), in the same BLAS call
+    that moves them; L2 and L1 penalties, if set, are added to the gradient as usual (PyTorch's
+    Adam weight_decay is that L2).
 
-    Why flat buffers: g, m, v and a scratch array each live in one flat array for all layers
-    (each layer's part a view of its shape, `prepare`). The model writes each layer's gradient
-    into its view; once the last layer is handed over, the element-wise update runs once over
-    the whole model: six NumPy/BLAS calls instead of six per layer, which matters at batch 32,
-    where the small layers' updates cost mostly call overhead. (The update is the same: each
-    layer's backward pass has already used its old weights before any layer moves.)
+    Why flat buffers: g, m and v each live in one flat array for all layers (each layer's part
+    a view of its shape, `prepare`). The model writes each layer's gradient into its view; once
+    the last layer is handed over, the element-wise update runs once over the whole model, which
+    matters at batch 32, where the small layers' updates cost mostly call overhead. (The update
+    is the same: each layer's backward pass has already used its old weights before any layer
+    moves.) The gradient's buffer doubles as the scratch array once m and v have used it (one
+    parameter-sized array less to keep in cache), and when the layers themselves lie back to
+    back in one buffer (MLP's do), the weights move in one call too: seven passes over memory
+    per step in all, of which the square root is the dearest.
     """
 
     name = "adam"
@@ -174,10 +179,11 @@ class Adam(SGD):
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.weight_decay = weight_decay
         self.t = 0
-        self._flat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # g, m, v, scratch
-        self._views: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._flat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # g, m, v
+        self._views: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._params: list[np.ndarray | None] = []
-        self._moves: list[tuple[np.ndarray | None, object]] = []  # (param, bound W <- W - s * step) per layer
+        self._bound: list[np.ndarray | None] = []  # the params the moves below were made for
+        self._moves: list[tuple[object, bool]] = []  # (bound W <- beta W - s * step, decays?); [] to rebind
         self._flat_updates: tuple = ()
         self._pending = 0
         self._restored: list[np.ndarray] | None = None
@@ -190,14 +196,14 @@ class Adam(SGD):
         if self._flat is not None:
             return
         total = sum(p.size for p in params)
-        self._flat = tuple(np.zeros(total, dtype=params[0].dtype) for _ in range(4))
+        self._flat = tuple(np.zeros(total, dtype=params[0].dtype) for _ in range(3))
         offsets = np.cumsum([0] + [p.size for p in params])
         self._views = [tuple(flat[lo:hi].reshape(p.shape) for flat in self._flat)
                        for p, lo, hi in zip(params, offsets[:-1], offsets[1:])]
         self._params = [None] * len(params)
-        self._moves = [(None, None)] * len(params)
-        g, m, v, scratch = self._flat
-        self._flat_updates = (bound_axpby(g, m), bound_axpby(scratch, v))
+        self._bound = [None] * len(params)
+        g, m, v = self._flat
+        self._flat_updates = (bound_axpby(g, m), bound_axpby(g, v))
         self._copy_restored()
 
     def _copy_restored(self) -> None:
@@ -205,7 +211,7 @@ class Adam(SGD):
             return
         if len(self._restored) != 2 * len(self._views):
             raise ValueError(f"adam: {len(self._restored)} state arrays restored, expected {2 * len(self._views)}")
-        for (_, m, v, _), m_saved, v_saved in zip(self._views, self._restored[::2], self._restored[1::2]):
+        for (_, m, v), m_saved, v_saved in zip(self._views, self._restored[::2], self._restored[1::2]):
             np.copyto(m, m_saved)
             np.copyto(v, v_saved)
         self._restored = None
@@ -230,35 +236,51 @@ class Adam(SGD):
 
     def apply(self, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         self._params[index] = param
+        if param is not self._bound[index]:
+            self._moves = []
         self._pending += 1
         if self._pending == len(self._params):
             self._pending = 0
             self._update()
 
     def _update(self) -> None:
-        g, m, v, scratch = self._flat
+        g, m, v = self._flat
         update_m, update_v = self._flat_updates
         update_m(1.0 - self.beta1, self.beta1)
-        np.multiply(g, g, out=scratch)
+        np.multiply(g, g, out=g)  # from here on g is scratch: m has taken the gradient in
         update_v(1.0 - self.beta2, self.beta2)
-        np.sqrt(v, out=scratch)  # the one sqrt pass; eps joins after it, as PyTorch adds it
-        np.add(scratch, self._eps, out=scratch)
-        np.divide(m, scratch, out=scratch)
-        for i, param in enumerate(self._params):
-            if self.weight_decay:
-                weights = param[:-1] if self.fused_bias_row else param if param.ndim == 2 else None
-                if weights is not None:
-                    weights *= 1.0 - self._lr * self.weight_decay
-            bound, move = self._moves[i]
-            if bound is not param:  # the fused step hands over the same layer arrays every time
-                move = bound_axpby(self._views[i][3], param)
-                self._moves[i] = (param, move)
-            move(-self._step_size, 1.0)
+        np.sqrt(v, out=g)  # the one sqrt pass; eps joins after it, as PyTorch adds it
+        np.add(g, self._eps, out=g)
+        np.divide(m, g, out=g)
+        if not self._moves:
+            self._bind_moves()
+        decay = 1.0 - self._lr * self.weight_decay
+        for move, decays in self._moves:
+            move(-self._step_size, decay if decays else 1.0)
+
+    def _bind_moves(self) -> None:
+        """The BLAS calls W <- beta W - s * step for the params handed over (the fused step hands over
+        the same layer arrays every time, so this runs once): one over all parameters if they lie
+        back to back in one buffer and nothing decays, else one per parameter (AdamW: weights and
+        bias row apart, since only the weights decay)."""
+        params = self._params
+        step = self._flat[0]
+        whole = _back_to_back(params)
+        if whole is not None and not self.weight_decay:
+            self._moves = [(bound_axpby(step, whole), False)]
+        else:
+            self._moves = []
+            for param, (part, _, _) in zip(params, self._views):
+                if self.fused_bias_row:
+                    self._moves += [(bound_axpby(part[:-1], param[:-1]), True), (bound_axpby(part[-1], param[-1]), False)]
+                else:
+                    self._moves.append((bound_axpby(part, param), param.ndim == 2))
+        self._bound = list(params)
 
     def state(self) -> list[np.ndarray]:
         if self._flat is None:
             return list(self._restored or [])
-        return [a for _, m, v, _ in self._views for a in (m, v)]
+        return [a for _, m, v in self._views for a in (m, v)]
 
     def scalars(self) -> dict[str, float]:
         return {"t": self.t}
@@ -267,6 +289,19 @@ class Adam(SGD):
         self.t = int(scalars.get("t", 0))
         self._restored = [np.array(a) for a in arrays]
         self._copy_restored()
+
+
+def _back_to_back(arrays: list[np.ndarray]) -> np.ndarray | None:
+    """The flat array `arrays` are consecutive parts of (all of it, in order), or None."""
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or not base.flags.c_contiguous or base.dtype != arrays[0].dtype:
+        return None
+    address = base.ctypes.data
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or a.ctypes.data != address:
+            return None
+        address += a.nbytes
+    return base if address == base.ctypes.data + base.nbytes else None
 
 
 class AdamW(Adam):

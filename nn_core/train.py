@@ -91,16 +91,17 @@ def _checked_split(name: str, split, model: MLP) -> tuple[np.ndarray, np.ndarray
 
 class _BatchBuffers:
     """One batch's inputs [x, 1] and one-hot targets; `staged` is a contiguous landing place for the
-    gathered rows (np.take into the strided `features` view would allocate a temporary each call)."""
+    gathered rows (np.take into the strided `features` view would allocate a temporary each call).
 
-    def __init__(self, rows: int, features: int, classes: int, dtype, augment: bool = False) -> None:
+    `staged` lies inside `source`, laid out [1, the rows, 0]: the augmenter gathers the transformed
+    images and the bias column from it straight into `x` (see augment.py)."""
+
+    def __init__(self, rows: int, features: int, classes: int, dtype) -> None:
         self.x = np.ones((rows, features + 1), dtype=dtype)
         self.features = self.x[:, :-1]
-        # With augmentation the gathered rows are followed by one 0, the value of pixels from
-        # outside the image (see augment.py), and the transformed images land in `augmented`.
-        self.source = np.zeros(rows * features + 1, dtype=dtype)
-        self.staged = self.source[:-1].reshape(rows, features)
-        self.augmented = np.empty((rows, features), dtype=dtype) if augment else self.staged
+        self.source = np.zeros(rows * features + 2, dtype=dtype)
+        self.source[0] = 1
+        self.staged = self.source[1:-1].reshape(rows, features)
         self.onehot = np.empty((rows, classes), dtype=dtype)
 
 
@@ -231,13 +232,15 @@ class Trainer:
         # Each batch is gathered into fixed buffers that stay in cache for its forward and backward
         # products; no shuffled copy of the whole set is made (a fresh 172 MB array costs more in
         # page faults than a run's worth of per-batch gathering).
-        batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype, self.augmenter is not None)
+        batch_buffers = {m: _BatchBuffers(m, x.shape[1], onehot.shape[1], dtype)
                          for m in {min(bs, n), n - (batches - 1) * bs}}
         for epoch in range(self.epoch + 1, self.config.epochs + 1):
             started = time.perf_counter()
             lr = self.schedule(epoch)
             order = rng.permutation(n)
             np.take(y, order, out=y_epoch, mode="clip")
+            if self.augmenter is not None:
+                self.augmenter.new_epoch(n)
             with blas_threads(self.blas_threads), flush_subnormals():
                 loss_sum = self._train_epoch(epoch, lr, (x, onehot, order), batch_buffers, predictions, batches)
                 if loss_sum is None:
@@ -320,8 +323,9 @@ class Trainer:
                 buf = batch_buffers[hi - lo]
                 take(x, rows, axis=0, out=buf.staged, mode="clip")
                 if augmenter is not None:
-                    augmenter.apply(buf.source, buf.augmented)
-                copyto(buf.features, buf.augmented)
+                    augmenter.apply(buf.source, lo, buf.x)
+                else:
+                    copyto(buf.features, buf.staged)
                 take(onehot, rows, axis=0, out=buf.onehot, mode="clip")
                 sampled = stats is not None and b % stats.every == 0
                 if sampled:

@@ -61,24 +61,60 @@ def test_rotation_tables_turn_a_pixel_about_the_centre(degrees):
     assert (r, c) != (13, 24)
 
 
-def test_augmenter_is_seeded_fresh_per_batch_and_keeps_images_in_place():
+def test_a_transform_is_one_rotation_then_shift_cropped_once():
+    """The output pixel p shows the input at rint(R(-theta) p) - (dy, dx) (0 outside the frame):
+    one rigid motion, so a shift is a translation of the rotation's source map and a pixel the
+    rotation alone brings from outside the frame may still show the image after the shift."""
+    side, shift = 28, 2
+    tables = transform_tables(side, shift, 10.0).reshape(21, 2 * shift + 1, 2 * shift + 1, -1)
+    image = np.random.default_rng(3).random((side, side))
+    centre = (side - 1) / 2
+    y, x = np.mgrid[0:side, 0:side].reshape(2, -1) - centre
+    came_in = 0
+    for a, degrees in enumerate(np.linspace(-10, 10, 21)):
+        theta = math.radians(degrees)
+        src_r = np.rint(math.cos(theta) * y + math.sin(theta) * x + centre).astype(int)
+        src_c = np.rint(-math.sin(theta) * y + math.cos(theta) * x + centre).astype(int)
+        for dy in range(-shift, shift + 1):
+            for dx in range(-shift, shift + 1):
+                r, c = src_r - dy, src_c - dx
+                inside = (r >= 0) & (r < side) & (c >= 0) & (c < side)
+                expected = np.where(inside, image[r.clip(0, side - 1), c.clip(0, side - 1)], 0.0)
+                out = _apply_table(tables[a, dy + shift, dx + shift], image).ravel()
+                np.testing.assert_array_equal(out, expected, err_msg=f"{degrees} degrees, dy {dy}, dx {dx}")
+                rotated_from_outside = (src_r < 0) | (src_r >= side) | (src_c < 0) | (src_c >= side)
+                came_in += np.count_nonzero(rotated_from_outside & inside)
+    assert came_in > 0
+
+
+def test_augmenter_is_seeded_fresh_per_epoch_and_keeps_images_in_place():
     rng = np.random.default_rng(1)
     images = rng.random((6, 784)).astype(np.float32)
-    source = np.append(images.ravel(), np.float32(0))
+    source = np.concatenate([[1], images.ravel(), [0]]).astype(np.float32)
     outs = []
     for _ in range(2):
         aug = Augmenter(28, 2, 10.0, np.random.default_rng(9))
-        first, second = np.empty_like(images), np.empty_like(images)
-        aug.apply(source, first)
-        aug.apply(source, second)
-        outs.append((first, second))
+        epochs = []
+        for _ in range(2):
+            aug.new_epoch(len(images))
+            out = np.zeros((6, 785), np.float32)
+            aug.apply(source, 0, out)
+            epochs.append(out)
+        outs.append(epochs)
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     assert not np.array_equal(outs[0][0], outs[0][1])
-    # Each output is its own input under one of the transforms (not another image's).
+    # Each output is its own input under one of the transforms (not another image's), then the bias 1.
     tables = transform_tables(28, 2, 10.0)
     for i, out in enumerate(outs[0][0]):
+        assert out[-1] == 1
         image = images[i].reshape(28, 28)
-        assert any(np.array_equal(out.reshape(28, 28), _apply_table(t, image)) for t in tables)
+        assert any(np.array_equal(out[:-1].reshape(28, 28), _apply_table(t, image)) for t in tables)
+    # A batch from the middle of the epoch gets those images' own draws.
+    aug = Augmenter(28, 2, 10.0, np.random.default_rng(9))
+    aug.new_epoch(len(images))
+    tail = np.zeros((2, 785), np.float32)
+    aug.apply(np.concatenate([[1], images[4:].ravel(), [0]]).astype(np.float32), 4, tail)
+    np.testing.assert_array_equal(tail, outs[0][0][4:])
 
 
 def test_augment_settings_are_checked():
