@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from runs.store import RunStore
-from tui.widgets.history_pane import PAGE, HistoryPane
+from tui.widgets.history_pane import PAGE_MIN, HistoryPane
 
 from tui_history_helpers import SMALL, PanesApp, _epoch, fixed_store, scenario, settle
 
@@ -45,22 +45,24 @@ async def test_an_epoch_committed_elsewhere_reads_only_that_run(tmp_path: Path):
 @scenario
 async def test_the_table_draws_a_page_and_the_next_one_at_its_end(tmp_path: Path):
     with RunStore.open(tmp_path) as store:
-        total = 2 * PAGE + 50
+        total = 5 * PAGE_MIN + 20  # at least two pages and a part
         for _ in range(total):
             store.finish_run(store.create_run(SMALL, {}), "completed")
         app = PanesApp(store)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             table = app.query_one("#history-table", DataTable)
+            PAGE = app.query_one(HistoryPane).page_size
+            assert PAGE >= table.size.height and 2 * PAGE < total
             assert table.row_count == PAGE
             status = str(app.query_one("#history-status").render())
             assert status.startswith(f"{total} of {total} runs") and f"first {PAGE} drawn" in status
             await pilot.press("ctrl+end")
             await settle(pilot)
             assert table.row_count == 2 * PAGE
-            await pilot.press("ctrl+end")
-            await pilot.press("ctrl+end")
-            await settle(pilot)
+            for _ in range(-(-total // PAGE) - 2):  # a page more each time the cursor reaches the end
+                await pilot.press("ctrl+end")
+                await settle(pilot)
             assert table.row_count == total
             assert str(table.get_cell_at((total - 1, 1))) == "1"  # the oldest, last in newest-first order
             pane = app.query_one(HistoryPane)

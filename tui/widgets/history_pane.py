@@ -37,13 +37,14 @@ NARROW_HIDDEN = frozenset({"date", "last", "time", "options"})
 """Columns left out below NARROW_WIDTH: at 80 columns the rest (test accuracy, status) fit."""
 CHUNK = 2000
 """Runs read and summarised per step of a read (the first chunk's rows show while the rest is read)."""
-PAGE = 100
-"""Rows of the order the table draws at a time (a screen shows at most ~45; each row drawn costs
-a measurement of its cells)."""
+PAGE_MIN = 50
+"""Rows of the order the table draws at a time: a screenful and 10 more, at least this many (each
+row drawn costs a measurement of its cells, and a new order draws its first page at once)."""
 REMOVE_LIMIT = 16
 """More rows than this leaving the table at once: clear it and add the new window instead."""
-SYNC_LIMIT = 5000
-"""Up to this many runs a new sort or filter is computed at once (well under a frame); above, in a worker."""
+SYNC_LIMIT = 500
+"""Up to this many runs a new sort or filter is computed at once (a few ms); above, in a worker
+(matching 1,000 runs against a filter already took 15 ms of a typed key)."""
 SAMPLE = 200
 """Drawn rows whose config fields also count as known, besides this version's (for "unknown field")."""
 MARK = "●"
@@ -130,7 +131,7 @@ class HistoryPane(Vertical):
         """The store's change counter as of the last read (None: the store has not been read whole yet)."""
         self._version: int | None = None
         self._loading = False
-        self._shown = PAGE
+        self._shown = PAGE_MIN
         """How many rows of the order the table holds: a page more each time the cursor reaches the end."""
         self._pending: tuple[set[int], set[int]] | None = None
         """Runs changed and deleted while a new order is built in a worker, replayed into it."""
@@ -184,6 +185,11 @@ class HistoryPane(Vertical):
     @property
     def table(self) -> HistoryTable:
         return self.query_one(HistoryTable)
+
+    @property
+    def page_size(self) -> int:
+        """How many more rows of the order the table draws at a time (see PAGE_MIN)."""
+        return max(PAGE_MIN, self.table.size.height + 10)
 
     def _poll(self) -> None:
         """While shown only: redrawing the hidden table after every epoch of a run laid out the
@@ -250,7 +256,7 @@ class HistoryPane(Vertical):
         query = self.query_one("#history-filter", Input).value
         if len(self.index.summaries) <= SYNC_LIMIT:
             self.index = HistoryIndex.of(dict(self.index.summaries), self.sort_column, self.sort_reverse, query)
-            self._shown, self._pending = PAGE, None  # an order still being built for a larger store is dropped
+            self._shown, self._pending = self.page_size, None  # an order still being built for a larger store is dropped
             self._redraw()
             return
         self._pending = (set(), set())
@@ -276,7 +282,7 @@ class HistoryPane(Vertical):
             return  # a newer order is being built
         changed, deleted = self._pending
         index.apply([self.index.summaries[i] for i in changed if i in self.index.summaries], deleted)
-        retired, self.index, self._pending, self._shown = self.index, index, None, PAGE
+        retired, self.index, self._pending, self._shown = self.index, index, None, self.page_size
         self.run_worker(retired.release, thread=True, group="history-release", description="freeing the old order")
         self._redraw()
 
@@ -401,7 +407,7 @@ class HistoryPane(Vertical):
         is now decides, not the event: a redraw that shrank the table may have posted it.)"""
         table = self.table
         if table.row_count and table.cursor_row >= table.row_count - 1 and len(self.index) > self._shown:
-            self._shown += PAGE
+            self._shown += self.page_size
             self._redraw()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
