@@ -27,6 +27,8 @@ class Measured:
     peak_rss_kib: int
     """Highest VmHWM seen (KiB); it lags the true peak by at most one poll interval."""
     seconds: float
+    signalled: bool = False
+    """The `send` signal went out while the command still ran (not when it had ended first)."""
 
     @property
     def hung(self) -> bool:
@@ -58,7 +60,7 @@ def run_measured(
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        status, hung, peak = None, False, 0
+        status, hung, peak, signalled = None, False, 0, False
         origin = None if ready else started
         while status is None:
             peak = max(peak, _high_water_kib(proc.pid))
@@ -70,7 +72,7 @@ def run_measured(
                 status = raw
             elif send is not None and origin is not None and time.monotonic() - origin >= send[0]:
                 os.kill(proc.pid, send[1])
-                send = None
+                send, signalled = None, True
             elif elapsed > timeout:
                 os.kill(proc.pid, signal.SIGKILL)
                 hung = True
@@ -79,7 +81,8 @@ def run_measured(
         proc.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
         out.seek(0)
         err.seek(0)
-        return Measured(None if hung else proc.returncode, out.read(), err.read(), peak, time.monotonic() - started)
+        return Measured(None if hung else proc.returncode, out.read(), err.read(), peak, time.monotonic() - started,
+                        signalled)
 
 
 def _high_water_kib(pid: int) -> int:

@@ -229,9 +229,14 @@ def test_a_stop_signal_during_start_up_prints_one_line_and_no_traceback(tmp_path
     (before that, Python's own start-up, e.g. `site`, prints its traceback whatever a program does).
     """
     env = {**env_for(tmp_path), "PYTHONUNBUFFERED": "1"}
+    # 400 epochs (~30 s): a run that is not interrupted must outlast the test's own process being
+    # held off the CPU by the rest of a parallel suite (once, the signal went out only after a
+    # 40-epoch run had ended: exit 0).
+    longer = [*LONG[:LONG.index("--epochs") + 1], "400", *LONG[LONG.index("--epochs") + 2:]]
     for delay in (0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.6):
-        result = run_measured([*COMMAND, "train", *LONG], env, timeout=60, send=(delay, signum),
+        result = run_measured([*COMMAND, "train", *longer], env, timeout=90, send=(delay, signum),
                               ready=maps_library("_multiarray_umath"))
+        assert result.signalled, (delay, "the run ended before the signal was sent", result.stdout[-300:])
         assert "Traceback" not in result.stderr, (delay, result.stderr)
         assert result.returncode in (128 + signum, -signum), (delay, result.returncode, result.stderr)
         if result.returncode > 0:
