@@ -28,8 +28,8 @@ from tui.run_summary import RunSummary, summarize
 from tui.safe_text import plain, safe_text
 from tui.widgets.export_dialog import ExportDialog
 from tui.widgets.history_table import HistoryTable
+from tui.widgets.store_poll import StorePoll
 
-POLL_SECONDS = 1.0
 FIELD_HELP = "id, data, arch, ep, val, last, test, time, status, lr, batch, or any option such as optimizer"
 """What a filter term can name, for the status line when a term names something else."""
 NARROW_WIDTH = 120
@@ -59,8 +59,10 @@ STATUS_STYLE = {
 }
 
 
-class HistoryPane(Vertical):
+class HistoryPane(StorePoll, Vertical):
     """The run history, refreshed whenever any process writes to the store (polled every second)."""
+
+    LOAD_GROUP = "history-load"
 
     DEFAULT_CSS = """
     HistoryPane {
@@ -154,7 +156,7 @@ class HistoryPane(Vertical):
         self._add_columns()
         self.table.fixed_columns = 2
         self.refresh_runs()
-        self.set_interval(POLL_SECONDS, self._poll)
+        self.start_polling()
 
     def _add_columns(self) -> None:
         table = self.query_one(DataTable)
@@ -191,22 +193,8 @@ class HistoryPane(Vertical):
         """How many more rows of the order the table draws at a time (see PAGE_MIN)."""
         return max(PAGE_MIN, self.table.size.height + 10)
 
-    def _poll(self) -> None:
-        """While shown only: redrawing the hidden table after every epoch of a run laid out the
-        whole screen each second, and keys typed in the Train tab waited for it."""
-        if self.is_on_screen:
-            self._check_store()
-
-    def _check_store(self) -> None:
-        if any(w.node is self and w.group == "history-load" and not w.is_finished for w in self.workers):
-            return  # a read is under way; it holds the store's lock, so do not wait for it here
-        try:
-            version = self.store.data_version()
-        except StoreError as error:
-            self._set_status(str(error))
-            return
-        if version != self._version:
-            self.refresh_runs()
+    def _read_store(self) -> None:
+        self.refresh_runs()
 
     @work(thread=True, exclusive=True, group="history-load")
     def refresh_runs(self) -> None:

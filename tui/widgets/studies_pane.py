@@ -1,6 +1,6 @@
 """The Studies tab: every study in the store, the selected one live, and the study the dashboard runs.
 
-Like the History pane it polls the store's data_version every second while shown and re-reads
+Like the History pane it polls the store while shown (tui.widgets.store_poll) and re-reads
 off the UI thread, so a study run by `mnist-tui study run` in another terminal fills in here too.
 A study started here (n) runs in a child process that drives the local process pool, followed
 by a thread worker (tui.study_job); its events only make the view re-read sooner.
@@ -32,17 +32,19 @@ from tui.safe_text import plain, safe_text
 from tui.study_job import StudyJob
 from tui.study_summary import Progress, StudyLine, progress, study_line, trial_rows
 from tui.widgets.history_pane import STATUS_STYLE
+from tui.widgets.store_poll import StorePoll
 from tui.widgets.study_results import pct
 from tui.widgets.study_view import StudyDetail, StudyView
 
-POLL_SECONDS = 1.0
 EVENT_REFRESH_SECONDS = 0.5
 """While this app runs a study, its events re-read the store at most this often (besides the poll)."""
 RESUMABLE = ("cancelled", "interrupted", "failed")
 
 
-class StudiesPane(Vertical):
+class StudiesPane(StorePoll, Vertical):
     """The list of studies above the live view of the highlighted one."""
+
+    LOAD_GROUP = "studies-load"
 
     DEFAULT_CSS = """
     StudiesPane { height: 1fr; }
@@ -97,7 +99,7 @@ class StudiesPane(Vertical):
         self.set_class(self.app.size.height >= 40, "-wide")
         self.view.show(None)
         self.refresh_studies()
-        self.set_interval(POLL_SECONDS, self._poll)
+        self.start_polling()
 
     def on_resize(self) -> None:
         wide = self.app.size.height >= 40
@@ -123,21 +125,11 @@ class StudiesPane(Vertical):
         return self.job is not None
 
     # ------------------------------------------------------------------ data
-    def _poll(self) -> None:
-        if self.is_on_screen:
-            self._check_store()
+    def _read_store(self) -> None:
+        self.refresh_studies()
 
-    def _check_store(self) -> None:
-        if any(w.node is self and w.group == "studies-load" and not w.is_finished for w in self.workers):
-            self._stale = True  # read again once this read is done
-            return
-        try:
-            version = self.store.data_version()
-        except StoreError as error:
-            self._set_status(str(error))
-            return
-        if version != self._version:
-            self.refresh_studies()
+    def _read_under_way(self) -> None:
+        self._stale = True  # read again once this read is done
 
     @work(thread=True, exclusive=True, group="studies-load")
     def refresh_studies(self) -> None:
