@@ -17,7 +17,8 @@ from nn_core.config import ModelConfig, TrainConfig
 from nn_core.model import MLP
 from nn_core.model_io import ModelFileError, load_checkpoint, load_model, save_model
 from nn_core.train import Trainer
-from test_model_io_hostile import _deflated_bomb, _members, _npy, _write, _write_with_raw_member
+from hostile_zips import deflated_bomb_zip, members_of, npy_header, zip_bytes
+from test_model_io_hostile import _npy
 
 CONFIG = ModelConfig(hidden_sizes=(8,), input_size=16, num_classes=3)
 
@@ -54,10 +55,9 @@ def test_both_weight_sets_and_the_checkpoint_round_trip(trained):
 @pytest.mark.parametrize("weights", ["last", "best"])
 def test_a_bomb_in_the_best_set_is_refused_before_inflating_whichever_set_is_asked(trained, weights):
     path, _ = trained
-    members = _members(path)
+    members = members_of(path)
     del members["best_W0.npy"]
-    raw, crc, size = _deflated_bomb((200_000, 256), 200_000 * 256 * 4 + 128)
-    _write_with_raw_member(path, members, "best_W0", raw, crc, size)
+    path.write_bytes(deflated_bomb_zip(members, "best_W0.npy", npy_header((200_000, 256)), 200_000 * 256 * 4 + 128))
     before = path.read_bytes()
     tracemalloc.start()
     try:
@@ -71,18 +71,18 @@ def test_a_bomb_in_the_best_set_is_refused_before_inflating_whichever_set_is_ask
 
 def test_a_best_set_missing_an_array_is_refused(trained):
     path, _ = trained
-    members = _members(path)
+    members = members_of(path)
     del members["best_b1.npy"]
-    _write(path, members)
+    path.write_bytes(zip_bytes(members))
     with pytest.raises(ModelFileError, match="missing array best_b1"):
         load_model(path)
 
 
 def test_optimizer_arrays_of_the_wrong_shape_or_count_are_refused(trained):
     path, _ = trained
-    members = _members(path)
+    members = members_of(path)
     members["opt0.npy"] = _npy(np.zeros((3, 3), np.float32))
-    _write(path, members)
+    path.write_bytes(zip_bytes(members))
     with pytest.raises(ModelFileError, match=r"opt0 has shape \(3, 3\), expected \(17, 8\)"):
         load_checkpoint(path, optimizer_per_layer=1)
     assert load_model(path).model is not None  # predicting does not need the optimizer's arrays
@@ -99,11 +99,11 @@ def test_optimizer_arrays_of_the_wrong_shape_or_count_are_refused(trained):
 ])
 def test_a_malformed_checkpoint_is_refused_naming_the_field(trained, change, message):
     path, _ = trained
-    members = _members(path)
+    members = members_of(path)
     with zipfile.ZipFile(path) as z, z.open("checkpoint.npy") as f:
         values = json.loads(str(np.load(f)))
     members["checkpoint.npy"] = _npy(np.array(json.dumps({**values, **change})))
-    _write(path, members)
+    path.write_bytes(zip_bytes(members))
     with pytest.raises(ModelFileError, match=message):
         load_checkpoint(path, optimizer_per_layer=1)
 

@@ -6,7 +6,6 @@ import os
 import threading
 import tracemalloc
 import zipfile
-import zlib
 
 import numpy as np
 import pytest
@@ -15,23 +14,14 @@ from nn_core.config import ModelConfig
 from nn_core.model import MLP
 from nn_core.model_io import ModelFileError, load_model, save_model
 
+from hostile_zips import deflated_bomb_zip, members_of, npy_header, zip_bytes
+
 CONFIG = ModelConfig(hidden_sizes=(8,))
 
 
 @pytest.fixture
 def saved(tmp_path):
     return save_model(tmp_path / "m.npz", MLP(CONFIG, 0), {"kind": "simple", "mean": 0.0, "std": 255.0})
-
-
-def _members(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
-
-
-def _write(path, members: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
 
 
 def _npy(array: np.ndarray) -> bytes:
@@ -42,45 +32,11 @@ def _npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _deflated_bomb(header_array_shape: tuple[int, ...], total: int) -> tuple[bytes, int, int]:
-    """A deflated member of `total` bytes (a float32 .npy header of the given shape, then zeros), built streaming."""
-    header = _npy(np.zeros((0,), np.float32)).replace(b"(0,)", str(header_array_shape).encode().ljust(4))
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    crc, parts, left = zlib.crc32(header), [compressor.compress(header)], total - len(header)
-    block = bytes(1 << 20)
-    while left > 0:
-        chunk = block[: min(left, len(block))]
-        crc = zlib.crc32(chunk, crc)
-        parts.append(compressor.compress(chunk))
-        left -= len(chunk)
-    parts.append(compressor.flush())
-    return b"".join(parts), crc, total
-
-
-def _write_with_raw_member(path, members: dict[str, bytes], name: str, raw: bytes, crc: int, size: int) -> None:
-    """A zip holding `members` plus one member whose compressed bytes are given (no re-compression)."""
-    _write(path, members)
-    with open(path, "r+b") as f:
-        with zipfile.ZipFile(f, "a") as z:
-            info = zipfile.ZipInfo(f"{name}.npy")
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.CRC, info.compress_size, info.file_size = crc, len(raw), size
-            z.fp.seek(z.start_dir)
-            info.header_offset = z.fp.tell()
-            z.fp.write(info.FileHeader(zip64=False))
-            z.fp.write(raw)
-            z.start_dir = z.fp.tell()
-            z.filelist.append(info)
-            z.NameToInfo[info.filename] = info
-            z._didModify = True
-
-
 @pytest.mark.parametrize("shape", [(784, 8), (200_000, 256)], ids=["right-header", "huge-header"])
 def test_a_deflated_bomb_is_refused_before_it_is_inflated(saved, shape):
-    members = _members(saved)
+    members = members_of(saved)
     del members["W0.npy"]
-    raw, crc, size = _deflated_bomb(shape, 200 << 20)
-    _write_with_raw_member(saved, members, "W0", raw, crc, size)
+    saved.write_bytes(deflated_bomb_zip(members, "W0.npy", npy_header(shape), 200 << 20))
     assert saved.stat().st_size < 1 << 20
     with zipfile.ZipFile(saved) as z:  # a real bomb: it inflates to what it declares
         assert z.getinfo("W0.npy").file_size == 200 << 20 and z.open("W0.npy").read(6) == b"\x93NUMPY"
@@ -115,9 +71,9 @@ def test_a_deflated_bomb_is_refused_before_it_is_inflated(saved, shape):
          "subnormal-std", "huge-mean"],
 )
 def test_bad_members_are_refused_with_the_member_named(saved, change, message):
-    members = _members(saved)
+    members = members_of(saved)
     change(members)
-    _write(saved, members)
+    saved.write_bytes(zip_bytes(members))
     before = saved.read_bytes()
     with pytest.raises(ModelFileError, match=message) as error:
         load_model(saved)
@@ -159,9 +115,9 @@ def test_random_bytes_never_suggest_loading_unsafely(tmp_path, seed):
 
 def test_member_sizes_that_lie_are_refused(saved):
     """The zip says fewer bytes than the header's shape needs (or more): refused, not read short."""
-    members = _members(saved)
+    members = members_of(saved)
     members["W0.npy"] = members["W0.npy"][:-4]
-    _write(saved, members)
+    saved.write_bytes(zip_bytes(members))
     with pytest.raises(ModelFileError, match="W0"):
         load_model(saved)
 
